@@ -1,17 +1,21 @@
-// Package configs owns the pipeline config: its shape, loading with viper, ${VAR}
-// interpolation from the environment, defaults and validation with errors that name the
-// file and the key. It imports nothing of Dovetail's but the event model.
 package configs
 
 import "time"
 
 // Pipeline is one pipeline config file.
+//
+// A field's default sits in its `default` tag and is applied when the key is absent (or
+// null) in the file; an explicit value, even an empty one, is kept. In a default, {name}
+// stands for the pipeline's name and {ident} for the name as a Postgres identifier
+// (lower case, anything outside [a-z0-9_] turned into _).
 type Pipeline struct {
 	// File is the path the config was loaded from (not a config key).
 	File string `mapstructure:"-"`
 
-	Name           string         `mapstructure:"name"`     // required; default topic prefix
-	DataDir        string         `mapstructure:"data_dir"` // default ./var/<name>
+	Name string `mapstructure:"name"` // required; default topic prefix
+	// DataDir holds the embedded broker's log, the embedded registry and local state;
+	// a relative path is relative to the working directory, not to the config file.
+	DataDir        string         `mapstructure:"data_dir" default:"./var/{name}"`
 	Source         Source         `mapstructure:"source"`
 	Kafka          Kafka          `mapstructure:"kafka"`
 	SchemaRegistry SchemaRegistry `mapstructure:"schema_registry"`
@@ -20,49 +24,61 @@ type Pipeline struct {
 
 // Source configures the capture side.
 type Source struct {
-	Kind          string   `mapstructure:"kind"` // postgres | mysql
-	DSN           Secret   `mapstructure:"dsn"`  // required
-	Tables        []string `mapstructure:"tables"`
+	Kind string `mapstructure:"kind"` // required: postgres | mysql
+	DSN  Secret `mapstructure:"dsn"`  // required
+	// Tables to capture as "schema.table" (MySQL: "database.table") patterns, where each
+	// part may use the globs * ? and [...]. Empty captures every table.
+	Tables []string `mapstructure:"tables"`
+	// ExcludeTables are patterns like Tables; a table matching both is excluded.
 	ExcludeTables []string `mapstructure:"exclude_tables"`
 	// KeyColumns chooses the message key of tables without a primary key:
 	// "schema.table" -> column names.
 	KeyColumns map[string][]string `mapstructure:"key_columns"`
-	// HeartbeatInterval between heartbeats; default 10s, 0s disables.
-	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
-	Postgres          Postgres      `mapstructure:"postgres"`
+	// HeartbeatInterval between heartbeats; 0s disables.
+	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval" default:"10s"`
+	// Postgres is only read for kind postgres.
+	Postgres Postgres `mapstructure:"postgres"`
 }
 
-// Postgres holds the Postgres source's own keys.
+// Postgres holds the Postgres source's own keys. Both are Postgres identifiers:
+// [a-z0-9_], at most 63 bytes.
 type Postgres struct {
-	Slot        string `mapstructure:"slot"`        // default dovetail_<name>
-	Publication string `mapstructure:"publication"` // default dovetail_<name>
+	Slot        string `mapstructure:"slot" default:"dovetail_{ident}"`
+	Publication string `mapstructure:"publication" default:"dovetail_{ident}"`
 }
 
 // Kafka configures the producer and, when Brokers is empty, the embedded broker.
 type Kafka struct {
-	Brokers     []string `mapstructure:"brokers"`
-	Listen      string   `mapstructure:"listen"`       // default 127.0.0.1:9092
-	TopicPrefix string   `mapstructure:"topic_prefix"` // default Name
-	Partitions  int      `mapstructure:"partitions"`   // default 1
-	Replication int      `mapstructure:"replication_factor"`
-	Compression string   `mapstructure:"compression"` // none|gzip|snappy|lz4|zstd; default lz4
-	// Tombstones after deletes; default true.
-	Tombstones *bool `mapstructure:"tombstones_on_delete"`
-	// BatchSize is the most records in one produce batch; default 10000.
-	BatchSize int `mapstructure:"batch_size"`
-	// Linger is how long a partial batch waits for more records; default 20ms.
-	Linger time.Duration `mapstructure:"linger"`
+	// Brokers of an external cluster as host:port; empty runs the embedded broker.
+	Brokers []string `mapstructure:"brokers"`
+	// Listen is the embedded broker's address, also the address it advertises.
+	Listen      string `mapstructure:"listen" default:"127.0.0.1:9092"`
+	TopicPrefix string `mapstructure:"topic_prefix" default:"{name}"`
+	Partitions  int    `mapstructure:"partitions" default:"1"`
+	// Replication of created topics; 0 leaves it to the broker's default.
+	Replication int    `mapstructure:"replication_factor"`
+	Compression string `mapstructure:"compression" default:"lz4"` // none|gzip|snappy|lz4|zstd
+	// Tombstones after deletes.
+	Tombstones *bool `mapstructure:"tombstones_on_delete" default:"true"`
+	// BatchSize is the most records in one produce batch.
+	BatchSize int `mapstructure:"batch_size" default:"10000"`
+	// BatchBytes is the most bytes in one produce request, and so the largest record
+	// that can be written; keep it at or below the broker's message.max.bytes.
+	BatchBytes int64 `mapstructure:"batch_bytes" default:"1048576"`
+	// Linger is how long a partial batch waits for more records.
+	Linger time.Duration `mapstructure:"linger" default:"20ms"`
 }
 
 // SchemaRegistry configures the registry client and, when URL is empty, the embedded one.
 type SchemaRegistry struct {
-	URL    string `mapstructure:"url"`
-	Listen string `mapstructure:"listen"` // default 127.0.0.1:8081
+	URL    string `mapstructure:"url"` // http(s)://host[:port][/path]; empty: embedded
+	Listen string `mapstructure:"listen" default:"127.0.0.1:8081"`
 }
 
 // HTTP configures the health and metrics endpoint.
 type HTTP struct {
-	Listen string `mapstructure:"listen"` // default 127.0.0.1:8083; "" or "off" disables
+	// Listen is host:port; "" or "off" disables the endpoint (Load turns "off" into "").
+	Listen string `mapstructure:"listen" default:"127.0.0.1:8083"`
 }
 
 // Secret is a string that never prints: String, GoString and MarshalText redact it.

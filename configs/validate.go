@@ -1,0 +1,229 @@
+package configs
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	pipelineName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+	pgIdentifier = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+	topicChars   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+)
+
+// Compressions are the accepted values of kafka.compression.
+var Compressions = []string{"none", "gzip", "snappy", "lz4", "zstd"}
+
+// Kinds are the accepted values of source.kind.
+var Kinds = []string{"postgres", "mysql"}
+
+// validate checks a decoded pipeline with its defaults applied.
+func (d *decoder) validate(p *Pipeline) {
+	switch {
+	case p.Name == "":
+		d.errorf("name", "required")
+	case !pipelineName.MatchString(p.Name):
+		d.errorf("name", "%s: use letters, digits, _ . and - (at most 100, starting with a letter or digit)", quote(p.Name))
+	}
+	if p.DataDir == "" {
+		d.errorf("data_dir", "must not be empty (leave it out for ./var/<name>)")
+	}
+
+	s := &p.Source
+	switch s.Kind {
+	case "":
+		d.errorf("source.kind", "required (one of %s)", strings.Join(Kinds, ", "))
+	case "postgres":
+		d.pgIdent("source.postgres.slot", s.Postgres.Slot)
+		d.pgIdent("source.postgres.publication", s.Postgres.Publication)
+	case "mysql":
+		if d.present["source.postgres"] {
+			d.errorf("source.postgres", "only read for source.kind postgres; remove it for mysql")
+		}
+		s.Postgres = Postgres{}
+	default:
+		d.errorf("source.kind", "%s is not one of %s", quote(s.Kind), strings.Join(Kinds, ", "))
+	}
+	if s.DSN == "" {
+		d.errorf("source.dsn", "required")
+	}
+	for i, t := range s.Tables {
+		d.tablePattern(fmt.Sprintf("source.tables[%d]", i), t)
+	}
+	for i, t := range s.ExcludeTables {
+		d.tablePattern(fmt.Sprintf("source.exclude_tables[%d]", i), t)
+	}
+	for table, cols := range s.KeyColumns {
+		key := "source.key_columns." + table
+		d.tablePattern(key, table)
+		if len(cols) == 0 {
+			d.errorf(key, "needs at least one column")
+		}
+		for i, c := range cols {
+			if strings.TrimSpace(c) == "" {
+				d.errorf(fmt.Sprintf("%s[%d]", key, i), "empty column name")
+			}
+		}
+	}
+	if s.HeartbeatInterval < 0 {
+		d.errorf("source.heartbeat_interval", "must not be negative (0s disables heartbeats)")
+	}
+
+	k := &p.Kafka
+	for i, b := range k.Brokers {
+		d.hostPort(fmt.Sprintf("kafka.brokers[%d]", i), b, false)
+	}
+	if len(k.Brokers) == 0 && k.Listen == "" {
+		d.errorf("kafka.listen", "required when kafka.brokers is empty (the embedded broker listens there)")
+	} else if k.Listen != "" {
+		d.hostPort("kafka.listen", k.Listen, true)
+	}
+	switch {
+	case k.TopicPrefix == "":
+		d.errorf("kafka.topic_prefix", "must not be empty")
+	case len(k.TopicPrefix) > 200 || !topicChars.MatchString(k.TopicPrefix):
+		d.errorf("kafka.topic_prefix", "%s: a Kafka topic name part uses letters, digits, . _ and - (at most 200)", quote(k.TopicPrefix))
+	}
+	if k.Partitions < 1 {
+		d.errorf("kafka.partitions", "must be at least 1, got %d", k.Partitions)
+	}
+	switch {
+	case k.Replication < 0:
+		d.errorf("kafka.replication_factor", "must not be negative (0 uses the broker's default)")
+	case k.Replication > 1 && len(k.Brokers) == 0:
+		d.errorf("kafka.replication_factor", "the embedded broker is a single node: use 0 or 1, or set kafka.brokers")
+	}
+	if !slices.Contains(Compressions, k.Compression) {
+		d.errorf("kafka.compression", "%s is not one of %s", quote(k.Compression), strings.Join(Compressions, ", "))
+	}
+	if k.BatchSize < 1 {
+		d.errorf("kafka.batch_size", "must be at least 1, got %d", k.BatchSize)
+	}
+	if k.BatchBytes < 1 {
+		d.errorf("kafka.batch_bytes", "must be at least 1, got %d", k.BatchBytes)
+	}
+	if k.Linger < 0 {
+		d.errorf("kafka.linger", "must not be negative")
+	}
+
+	r := &p.SchemaRegistry
+	if r.URL != "" {
+		u, err := url.Parse(r.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			d.errorf("schema_registry.url", "%s: expected http(s)://host[:port][/path]", quote(r.URL))
+		}
+	} else if r.Listen == "" {
+		d.errorf("schema_registry.listen", "required when schema_registry.url is empty (the embedded registry listens there)")
+	} else {
+		d.hostPort("schema_registry.listen", r.Listen, true)
+	}
+
+	if p.HTTP.Listen == "off" {
+		p.HTTP.Listen = ""
+	}
+	if p.HTTP.Listen != "" {
+		d.hostPort("http.listen", p.HTTP.Listen, true)
+	}
+
+	listeners := p.listeners()
+	for i := range listeners {
+		for j := range i {
+			if overlap(listeners[i].addr, listeners[j].addr) {
+				d.errorf(listeners[i].key, "%s is also %s", listeners[i].addr, listeners[j].key)
+			}
+		}
+	}
+}
+
+func (d *decoder) pgIdent(key, name string) {
+	if !pgIdentifier.MatchString(name) {
+		why := ""
+		if !d.present[key] {
+			why = " (the default, from the pipeline name; set it explicitly)"
+		}
+		d.errorf(key, "%s is not a valid Postgres identifier: [a-z0-9_], not starting with a digit, at most 63 bytes%s", quote(name), why)
+	}
+}
+
+// tablePattern checks "schema.table" where each part may hold the globs * ? [...].
+func (d *decoder) tablePattern(key, pattern string) {
+	schema, table, ok := strings.Cut(pattern, ".")
+	switch {
+	case !ok || schema == "" || table == "" || strings.Contains(table, "."):
+		d.errorf(key, "%s: expected schema.table (MySQL: database.table), each part a name or a glob", quote(pattern))
+		return
+	case strings.ContainsAny(pattern, " \t\r\n"):
+		d.errorf(key, "%s: table patterns cannot contain spaces", quote(pattern))
+		return
+	}
+	for _, part := range []string{schema, table} {
+		if _, err := path.Match(part, ""); err != nil {
+			d.errorf(key, "%s: bad glob %s (use * ? and [...])", quote(pattern), quote(part))
+			return
+		}
+	}
+}
+
+// hostPort checks host:port. For a listen address the host may be empty (every
+// interface) and the port 0 (any free port); a broker address needs both.
+func (d *decoder) hostPort(key, addr string, listen bool) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		d.errorf(key, "%s: expected host:port", quote(addr))
+		return
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || (n == 0 && !listen) {
+		d.errorf(key, "%s: bad port %s", quote(addr), quote(port))
+		return
+	}
+	if host == "" && !listen {
+		d.errorf(key, "%s: expected host:port", quote(addr))
+	}
+}
+
+type listener struct{ key, addr string }
+
+// listeners are the addresses this pipeline binds: the embedded broker and registry
+// only when they run, the HTTP endpoint unless disabled.
+func (p *Pipeline) listeners() []listener {
+	var ls []listener
+	if len(p.Kafka.Brokers) == 0 && p.Kafka.Listen != "" {
+		ls = append(ls, listener{"kafka.listen", p.Kafka.Listen})
+	}
+	if p.SchemaRegistry.URL == "" && p.SchemaRegistry.Listen != "" {
+		ls = append(ls, listener{"schema_registry.listen", p.SchemaRegistry.Listen})
+	}
+	if p.HTTP.Listen != "" {
+		ls = append(ls, listener{"http.listen", p.HTTP.Listen})
+	}
+	return ls
+}
+
+// overlap reports whether two listen addresses would collide: the same port on the same
+// host, or on a host that includes the other (the unspecified address). Port 0 never
+// collides.
+func overlap(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	norm := func(h string) string {
+		switch h {
+		case "", "0.0.0.0", "::", "[::]":
+			return "*"
+		case "localhost":
+			return "127.0.0.1"
+		}
+		return h
+	}
+	ha, hb = norm(ha), norm(hb)
+	return ha == hb || ha == "*" || hb == "*"
+}
