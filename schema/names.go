@@ -1,0 +1,71 @@
+package schema
+
+import (
+	"strings"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// Connector names as written in the source block's connector field.
+const (
+	ConnectorPostgres = "postgresql"
+	ConnectorMySQL    = "mysql"
+)
+
+// Topic returns the topic of a table's row changes: "<prefix>.<namespace>.<table>".
+func Topic(prefix string, id event.TableID) string {
+	return prefix + "." + id.Namespace() + "." + id.Table
+}
+
+// HeartbeatTopic returns Debezium's heartbeat topic for a prefix.
+func HeartbeatTopic(prefix string) string { return "__debezium-heartbeat." + prefix }
+
+// MessageTopic returns the topic of Postgres logical decoding messages for a prefix.
+func MessageTopic(prefix string) string { return prefix + ".message" }
+
+// KeySubject is the registry subject of a topic's keys (TopicNameStrategy).
+func KeySubject(topic string) string { return topic + "-key" }
+
+// ValueSubject is the registry subject of a topic's values (TopicNameStrategy).
+func ValueSubject(topic string) string { return topic + "-value" }
+
+// AvroFullName sanitizes a dotted name into a valid Avro full name the way Debezium's
+// avro schema name adjustment does: every character outside [A-Za-z0-9_.] becomes '_'. A
+// part (between dots) that would start with a digit, or be empty, gets a leading '_'.
+func AvroFullName(name string) string {
+	parts := strings.Split(name, ".")
+	for i, p := range parts {
+		parts[i] = AvroName(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+// AvroName sanitizes a simple Avro name (a record or field name): every character outside
+// [A-Za-z0-9_] becomes '_', and a leading digit (or an empty name) gets a leading '_'.
+func AvroName(name string) string {
+	ok := name != "" && !isDigit(name[0])
+	for i := 0; ok && i < len(name); i++ {
+		ok = isNameChar(name[i])
+	}
+	if ok {
+		return name
+	}
+	var b strings.Builder
+	if name == "" || isDigit(name[0]) {
+		b.WriteByte('_')
+	}
+	for _, r := range name {
+		if r < 0x80 && isNameChar(byte(r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isNameChar(c byte) bool {
+	return c == '_' || isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
