@@ -23,10 +23,21 @@ type decoder struct {
 	file    string
 	env     func(string) (string, bool)
 	present map[string]bool
+	failed  map[string]bool // keys that already have an error
+	// raw holds the text before interpolation of every value that had ${...}, so that
+	// errors show "${VAR}" rather than a value from the environment, which may be a
+	// secret put in the wrong place.
+	raw  map[string]string
 	errs    []error
 }
 
+// errorf records a problem with key, unless key already has one: a value that failed to
+// decode is not also reported as missing or out of range.
 func (d *decoder) errorf(key, format string, args ...any) {
+	if d.failed[key] {
+		return
+	}
+	d.failed[key] = true
 	d.errs = append(d.errs, &Error{File: d.file, Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -87,7 +98,7 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 			}
 			dur, err := time.ParseDuration(s)
 			if err != nil {
-				d.errorf(path, "expected a duration like 10s or 250ms, got %s", quote(s))
+				d.errorf(path, "expected a duration like 10s or 250ms, got %s", d.show(path, s))
 				return
 			}
 			v.SetInt(int64(dur))
@@ -125,7 +136,7 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 			}
 			n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 			if err != nil {
-				d.errorf(path, "expected an integer, got %s", quote(s))
+				d.errorf(path, "expected an integer, got %s", d.show(path, s))
 				return
 			}
 			v.SetInt(n)
@@ -152,7 +163,7 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 				b = true
 			case "false":
 			default:
-				d.errorf(path, "expected true or false, got %s", quote(s))
+				d.errorf(path, "expected true or false, got %s", d.show(path, s))
 				return
 			}
 		default:
@@ -164,7 +175,7 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 		list, ok := val.([]any)
 		if !ok {
 			if s, isStr := val.(string); isStr {
-				d.errorf(path, "expected a list of strings, got the string %s (a scalar is not taken as a one-element list: write [%s])", quote(s), redactString(s))
+				d.errorf(path, "expected a list of strings, got the string %s (a scalar is not taken as a one-element list: write [%s])", d.show(path, s), redactString(s))
 				return
 			}
 			d.errorf(path, "expected a list of strings, got %s", describe(val, true))
@@ -216,7 +227,19 @@ func (d *decoder) interpolate(path, s string) (string, bool) {
 		d.errorf(path, "%v", err)
 		return "", false
 	}
+	if strings.Contains(s, "${") {
+		d.raw[path] = s
+	}
 	return out, true
+}
+
+// show quotes the value of key for an error message: as written in the file if it was
+// interpolated, redacted if it holds a password.
+func (d *decoder) show(key, value string) string {
+	if raw, ok := d.raw[key]; ok {
+		return quote(raw) + " (as interpolated)"
+	}
+	return quote(value)
 }
 
 // asInt accepts what the YAML, JSON and TOML decoders produce for a whole number.

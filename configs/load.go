@@ -49,7 +49,7 @@ func parse(path, format string, data []byte, env func(string) (string, bool)) (*
 		return nil, &Error{File: path, Msg: fmt.Sprintf("parse %s: %v", format, err)}
 	}
 	p := &Pipeline{File: path}
-	d := &decoder{file: path, env: env, present: map[string]bool{}}
+	d := &decoder{file: path, env: env, present: map[string]bool{}, failed: map[string]bool{}, raw: map[string]string{}}
 	d.decodeStruct("", raw, reflect.ValueOf(p).Elem())
 	d.applyDefaults("", reflect.ValueOf(p).Elem(), p.Name)
 	d.validate(p)

@@ -29,7 +29,7 @@ func (d *decoder) validate(p *Pipeline) {
 	case p.Name == "":
 		d.errorf("name", "required")
 	case !pipelineName.MatchString(p.Name):
-		d.errorf("name", "%s: use letters, digits, _ . and - (at most 100, starting with a letter or digit)", quote(p.Name))
+		d.errorf("name", "%s: use letters, digits, _ . and - (at most 100, starting with a letter or digit)", d.show("name", p.Name))
 	}
 	if p.DataDir == "" {
 		d.errorf("data_dir", "must not be empty (leave it out for ./var/<name>)")
@@ -48,7 +48,7 @@ func (d *decoder) validate(p *Pipeline) {
 		}
 		s.Postgres = Postgres{}
 	default:
-		d.errorf("source.kind", "%s is not one of %s", quote(s.Kind), strings.Join(Kinds, ", "))
+		d.errorf("source.kind", "%s is not one of %s", d.show("source.kind", s.Kind), strings.Join(Kinds, ", "))
 	}
 	if s.DSN == "" {
 		d.errorf("source.dsn", "required")
@@ -85,10 +85,12 @@ func (d *decoder) validate(p *Pipeline) {
 		d.hostPort("kafka.listen", k.Listen, true)
 	}
 	switch {
+	case k.TopicPrefix == "" && !d.present["kafka.topic_prefix"]:
+		// Defaulted from an empty name, which has its own error.
 	case k.TopicPrefix == "":
 		d.errorf("kafka.topic_prefix", "must not be empty")
 	case len(k.TopicPrefix) > 200 || !topicChars.MatchString(k.TopicPrefix):
-		d.errorf("kafka.topic_prefix", "%s: a Kafka topic name part uses letters, digits, . _ and - (at most 200)", quote(k.TopicPrefix))
+		d.errorf("kafka.topic_prefix", "%s: a Kafka topic name part uses letters, digits, . _ and - (at most 200)", d.show("kafka.topic_prefix", k.TopicPrefix))
 	}
 	if k.Partitions < 1 {
 		d.errorf("kafka.partitions", "must be at least 1, got %d", k.Partitions)
@@ -100,7 +102,7 @@ func (d *decoder) validate(p *Pipeline) {
 		d.errorf("kafka.replication_factor", "the embedded broker is a single node: use 0 or 1, or set kafka.brokers")
 	}
 	if !slices.Contains(Compressions, k.Compression) {
-		d.errorf("kafka.compression", "%s is not one of %s", quote(k.Compression), strings.Join(Compressions, ", "))
+		d.errorf("kafka.compression", "%s is not one of %s", d.show("kafka.compression", k.Compression), strings.Join(Compressions, ", "))
 	}
 	if k.BatchSize < 1 {
 		d.errorf("kafka.batch_size", "must be at least 1, got %d", k.BatchSize)
@@ -116,7 +118,7 @@ func (d *decoder) validate(p *Pipeline) {
 	if r.URL != "" {
 		u, err := url.Parse(r.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			d.errorf("schema_registry.url", "%s: expected http(s)://host[:port][/path]", quote(r.URL))
+			d.errorf("schema_registry.url", "%s: expected http(s)://host[:port][/path]", d.show("schema_registry.url", r.URL))
 		}
 	} else if r.Listen == "" {
 		d.errorf("schema_registry.listen", "required when schema_registry.url is empty (the embedded registry listens there)")
@@ -147,7 +149,7 @@ func (d *decoder) pgIdent(key, name string) {
 		if !d.present[key] {
 			why = " (the default, from the pipeline name; set it explicitly)"
 		}
-		d.errorf(key, "%s is not a valid Postgres identifier: [a-z0-9_], not starting with a digit, at most 63 bytes%s", quote(name), why)
+		d.errorf(key, "%s is not a valid Postgres identifier: [a-z0-9_], not starting with a digit, at most 63 bytes%s", d.show(key, name), why)
 	}
 }
 
@@ -156,15 +158,15 @@ func (d *decoder) tablePattern(key, pattern string) {
 	schema, table, ok := strings.Cut(pattern, ".")
 	switch {
 	case !ok || schema == "" || table == "" || strings.Contains(table, "."):
-		d.errorf(key, "%s: expected schema.table (MySQL: database.table), each part a name or a glob", quote(pattern))
+		d.errorf(key, "%s: expected schema.table (MySQL: database.table), each part a name or a glob", d.show(key, pattern))
 		return
 	case strings.ContainsAny(pattern, " \t\r\n"):
-		d.errorf(key, "%s: table patterns cannot contain spaces", quote(pattern))
+		d.errorf(key, "%s: table patterns cannot contain spaces", d.show(key, pattern))
 		return
 	}
 	for _, part := range []string{schema, table} {
 		if _, err := path.Match(part, ""); err != nil {
-			d.errorf(key, "%s: bad glob %s (use * ? and [...])", quote(pattern), quote(part))
+			d.errorf(key, "%s: bad glob (use * ? and [...])", d.show(key, pattern))
 			return
 		}
 	}
@@ -175,16 +177,16 @@ func (d *decoder) tablePattern(key, pattern string) {
 func (d *decoder) hostPort(key, addr string, listen bool) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		d.errorf(key, "%s: expected host:port", quote(addr))
+		d.errorf(key, "%s: expected host:port", d.show(key, addr))
 		return
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 0 || n > 65535 || (n == 0 && !listen) {
-		d.errorf(key, "%s: bad port %s", quote(addr), quote(port))
+		d.errorf(key, "%s: bad port", d.show(key, addr))
 		return
 	}
 	if host == "" && !listen {
-		d.errorf(key, "%s: expected host:port", quote(addr))
+		d.errorf(key, "%s: expected host:port", d.show(key, addr))
 	}
 }
 
