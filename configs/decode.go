@@ -28,7 +28,7 @@ type decoder struct {
 	// errors show "${VAR}" rather than a value from the environment, which may be a
 	// secret put in the wrong place.
 	raw  map[string]string
-	errs    []error
+	errs []error
 }
 
 // errorf records a problem with key, unless key already has one: a value that failed to
