@@ -1,0 +1,715 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// Timing of the replication protocol; variables so tests can shorten them.
+var (
+	statusInterval = 10 * time.Second       // standby status updates when nothing else happens
+	pollInterval   = 200 * time.Millisecond // how soon an Ack reaches the server
+	backoffMin     = 200 * time.Millisecond
+	backoffMax     = 30 * time.Second
+)
+
+// Source streams one database's changes from a logical replication slot. Create it with
+// New; Run it once; Ack may be called from any goroutine.
+type Source struct {
+	cfg Config
+	log *slog.Logger
+
+	// acked is the highest LSN the pipeline acknowledged (0: none yet).
+	acked atomic.Uint64
+
+	// Set by Run.
+	meta      *metaDB
+	info      serverInfo
+	types     sync.Map // uint32 -> *pgType
+	delivered LSN      // end LSN of the last transaction handed to Handler.Commit
+	slotStart LSN      // the slot's confirmed_flush_lsn when Run started
+}
+
+// New checks cfg and returns a Source. It does not connect.
+func New(cfg Config) (*Source, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Source{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Name, "slot", cfg.Slot)}, nil
+}
+
+// Slot returns the replication slot's name (configured or default).
+func (s *Source) Slot() string { return s.cfg.Slot }
+
+// Publication returns the publication's name (configured or default).
+func (s *Source) Publication() string { return s.cfg.Publication }
+
+// Ack acknowledges that everything up to pos is durable downstream, so the slot may
+// release the WAL before it. pos must be a position this source handed out (an LSN).
+// Ack never moves backwards and is safe to call from any goroutine; the flush position
+// reaches the server with the next standby status update (within pollInterval).
+func (s *Source) Ack(pos event.Position) {
+	var l LSN
+	switch p := pos.(type) {
+	case LSN:
+		l = p
+	case *LSN:
+		if p == nil {
+			return
+		}
+		l = *p
+	default:
+		s.log.Error("ack with a foreign position ignored", "position", fmt.Sprint(pos))
+		return
+	}
+	for {
+		cur := s.acked.Load()
+		if uint64(l) <= cur || s.acked.CompareAndSwap(cur, uint64(l)) {
+			return
+		}
+	}
+}
+
+// Run creates the publication and slot when missing, then streams changes to h until ctx
+// is done (it then returns nil) or a fatal error occurs. Lost connections are retried with
+// exponential backoff, resuming after the last transaction handed to h. Fatal errors
+// (authentication, privileges, wal_level, missing tables, undecodable values, errors of h)
+// are returned at once.
+func (s *Source) Run(ctx context.Context, h event.Handler) error {
+	ccfg, err := pgx.ParseConfig(s.cfg.DSN)
+	if err != nil {
+		return fmt.Errorf("postgres source: dsn: %w", redactErr(err))
+	}
+	setSessionParams(ccfg.RuntimeParams)
+	s.meta = &metaDB{cfg: ccfg}
+	defer s.meta.close()
+
+	if err := s.prepare(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("postgres source %s: %w", s.cfg.Name, err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if s.cfg.HeartbeatInterval > 0 {
+		g.Go(func() error { s.heartbeats(gctx); return nil })
+	}
+	g.Go(func() error { return s.stream(gctx, h) })
+	err = g.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("postgres source %s: %w", s.cfg.Name, err)
+	}
+	return nil
+}
+
+// setSessionParams fixes the settings that shape pgoutput's text values, whatever the
+// server, database or role defaults are.
+func setSessionParams(p map[string]string) {
+	p["TimeZone"] = "UTC"
+	p["DateStyle"] = "ISO, MDY"
+	p["IntervalStyle"] = "postgres"
+	p["extra_float_digits"] = "3"
+	p["bytea_output"] = "hex"
+	p["lc_monetary"] = "C"
+	p["application_name"] = "dovetail"
+}
+
+// prepare checks the server, syncs the publication and makes sure the slot exists.
+func (s *Source) prepare(ctx context.Context) error {
+	return s.meta.do(ctx, func(c *pgx.Conn) error {
+		info, err := queryServer(ctx, c)
+		if err != nil {
+			return err
+		}
+		s.info = info
+		if info.walLevel != "logical" {
+			return fmt.Errorf("%w (it is %s): ALTER SYSTEM SET wal_level = logical; then restart Postgres", ErrWalLevel, info.walLevel)
+		}
+		all, err := listTables(ctx, c, s.cfg.Publication)
+		if err != nil {
+			return err
+		}
+		tables, missing := s.cfg.resolveTables(all)
+		if len(missing) > 0 {
+			return fmt.Errorf("%w: %s", ErrMissingTable, strings.Join(missing, ", "))
+		}
+		for _, t := range tables {
+			if !t.hasPK && t.replIdent != 'f' && t.replIdent != 'i' {
+				s.log.Warn("table has no primary key and no REPLICA IDENTITY FULL: Postgres rejects its UPDATEs and DELETEs while it is published",
+					"table", t.String(), "fix", "ALTER TABLE "+t.quoted()+" REPLICA IDENTITY FULL;")
+			}
+		}
+		if err := syncPublication(ctx, c, s.cfg.Publication, tables); err != nil {
+			return err
+		}
+		start, err := ensureSlot(ctx, c, s.cfg.Slot, info.database)
+		if err != nil {
+			return err
+		}
+		s.slotStart = start
+		s.log.Info("postgres source ready", "tables", len(tables), "lsn", start.String())
+		return nil
+	})
+}
+
+// heartbeats writes a heartbeat message every HeartbeatInterval until ctx is done. The
+// message carries the slot name, so other pipelines' heartbeats are told apart, and the
+// server's clock in microseconds.
+func (s *Source) heartbeats(ctx context.Context) {
+	t := time.NewTicker(s.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := s.meta.do(ctx, func(c *pgx.Conn) error {
+			_, err := c.Exec(ctx, `SELECT pg_logical_emit_message(false, $1,
+				$2 || ' ' || (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text)`,
+				HeartbeatPrefix, s.cfg.Slot)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("heartbeat failed", "err", err)
+		}
+	}
+}
+
+// stream runs replication sessions until ctx is done or one fails fatally.
+func (s *Source) stream(ctx context.Context, h event.Handler) error {
+	backoff := backoffMin
+	for {
+		started := time.Now()
+		err := s.session(ctx, h)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if isFatal(err) {
+			return err
+		}
+		if time.Since(started) > backoffMax {
+			backoff = backoffMin
+		}
+		s.log.Warn("replication connection lost; reconnecting", "err", err, "backoff", backoff,
+			"lsn", s.resumeLSN().String())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, backoffMax)
+	}
+}
+
+// fatalError marks errors that retrying cannot fix.
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+func fatal(err error) error { return &fatalError{err} }
+
+// isFatal reports whether err ends Run rather than causing a reconnect.
+func isFatal(err error) bool {
+	var f *fatalError
+	if errors.As(err, &f) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "28"), // invalid authorization
+			pe.Code == "42501", // insufficient privilege
+			pe.Code == "42704", // undefined object (slot, publication)
+			pe.Code == "3D000", // database does not exist
+			pe.Code == "55000": // object not in prerequisite state (wal_level)
+			return true
+		}
+	}
+	return false
+}
+
+// resumeLSN is where a new session starts: after everything acknowledged or handed over.
+func (s *Source) resumeLSN() LSN {
+	return max(LSN(s.acked.Load()), s.delivered, s.slotStart)
+}
+
+// flushLSN is the flush position reported to the server: only what was acknowledged
+// (or what the slot had already confirmed).
+func (s *Source) flushLSN() LSN { return max(LSN(s.acked.Load()), s.slotStart) }
+
+// session is one replication connection's life.
+func (s *Source) session(ctx context.Context, h event.Handler) error {
+	rcfg, err := pgconn.ParseConfig(s.cfg.DSN)
+	if err != nil {
+		return fatal(fmt.Errorf("dsn: %w", redactErr(err)))
+	}
+	rcfg.RuntimeParams["replication"] = "database"
+	setSessionParams(rcfg.RuntimeParams)
+	conn, err := pgconn.ConnectConfig(ctx, rcfg)
+	if err != nil {
+		return fmt.Errorf("replication connection: %w", redactErr(err))
+	}
+	defer conn.Close(context.Background())
+
+	start := s.resumeLSN()
+	proto := "1"
+	if s.info.version >= 140000 {
+		proto = "2"
+	}
+	args := []string{
+		"proto_version '" + proto + "'",
+		"publication_names '" + strings.ReplaceAll(s.cfg.Publication, "'", "''") + "'",
+		"messages 'true'",
+	}
+	if err := pglogrepl.StartReplication(ctx, conn, s.cfg.Slot, pglogrepl.LSN(start),
+		pglogrepl.StartReplicationOptions{PluginArgs: args}); err != nil {
+		return fmt.Errorf("start replication on slot %s at %s: %w", s.cfg.Slot, start, err)
+	}
+	s.log.Info("streaming", "lsn", start.String())
+
+	d := &decoder{src: s, h: h, rels: map[uint32]*relation{}}
+	var sentFlush LSN
+	nextStatus := time.Now().Add(statusInterval)
+	for {
+		flush := s.flushLSN()
+		if flush != sentFlush || time.Now().After(nextStatus) {
+			if err := sendStatus(ctx, conn, flush); err != nil {
+				return err
+			}
+			sentFlush = flush
+			nextStatus = time.Now().Add(statusInterval)
+		}
+		rctx, cancel := context.WithTimeout(ctx, pollInterval)
+		raw, err := conn.ReceiveMessage(rctx)
+		cancel()
+		if err != nil {
+			if pgconn.Timeout(err) && ctx.Err() == nil && !conn.IsClosed() {
+				continue
+			}
+			return fmt.Errorf("receive from slot %s: %w", s.cfg.Slot, err)
+		}
+		switch msg := raw.(type) {
+		case *pgproto3.ErrorResponse:
+			return fmt.Errorf("replication on slot %s: %w", s.cfg.Slot, pgconn.ErrorResponseToPgError(msg))
+		case *pgproto3.CopyData:
+			if len(msg.Data) == 0 {
+				continue
+			}
+			switch msg.Data[0] {
+			case pglogrepl.PrimaryKeepaliveMessageByteID:
+				ka, err := pglogrepl.ParsePrimaryKeepaliveMessage(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("parse keepalive: %w", err)
+				}
+				if ka.ReplyRequested {
+					nextStatus = time.Time{}
+				}
+			case pglogrepl.XLogDataByteID:
+				xld, err := pglogrepl.ParseXLogData(msg.Data[1:])
+				if err != nil {
+					return fmt.Errorf("parse xlogdata: %w", err)
+				}
+				if err := d.handle(ctx, xld); err != nil {
+					return err
+				}
+			}
+		default:
+			// CopyDone, notices: nothing to do.
+		}
+	}
+}
+
+func sendStatus(ctx context.Context, conn *pgconn.PgConn, flush LSN) error {
+	l := pglogrepl.LSN(flush)
+	err := pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{
+		WALWritePosition: l, WALFlushPosition: l, WALApplyPosition: l})
+	if err != nil {
+		return fmt.Errorf("send standby status at %s: %w", flush, err)
+	}
+	return nil
+}
+
+// lookupType reads a non-built-in type from the catalog (cached).
+func (s *Source) lookupType(ctx context.Context, oid uint32) (*pgType, error) {
+	if t, ok := s.types.Load(oid); ok {
+		return t.(*pgType), nil
+	}
+	t := &pgType{OID: oid}
+	err := s.meta.do(ctx, func(c *pgx.Conn) error {
+		var typtype, delim string
+		err := c.QueryRow(ctx, `SELECT n.nspname, t.typname, t.typtype::text,
+				CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END, t.typbasetype, t.typtypmod, t.typdelim::text,
+				COALESCE((SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '{}')
+			FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1`, oid).
+			Scan(&t.Schema, &t.Name, &typtype, &t.Elem, &t.Base, &t.BaseMod, &delim, &t.EnumVals)
+		if err != nil {
+			return err
+		}
+		t.Type, t.Delim = typtype[0], delim[0]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up type %d: %w", oid, err)
+	}
+	s.types.Store(oid, t)
+	return t, nil
+}
+
+// columnInfo is what the catalog adds to a Relation message's column.
+type columnInfo struct {
+	notNull bool
+	pkPos   int // 1-based position in the primary key, 0 if not in it
+}
+
+func (s *Source) lookupColumns(ctx context.Context, relid uint32) (map[string]columnInfo, error) {
+	out := map[string]columnInfo{}
+	err := s.meta.do(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `SELECT a.attname, a.attnotnull,
+				COALESCE(array_position(i.indkey::int2[], a.attnum), 0)
+			FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+			WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`, relid)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name string
+			var ci columnInfo
+			if err := rows.Scan(&name, &ci.notNull, &ci.pkPos); err != nil {
+				return err
+			}
+			out[name] = ci
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up columns of relation %d: %w", relid, err)
+	}
+	return out, nil
+}
+
+// relation is a published table's current shape and decoders.
+type relation struct {
+	table    *event.Table
+	codecs   []codec
+	included bool
+	// identity marks the replica identity columns (sent in key-only old tuples).
+	identity []bool
+}
+
+func (s *Source) newRelation(ctx context.Context, m *pglogrepl.RelationMessage) (*relation, error) {
+	id := event.TableID{Database: s.info.database, Schema: m.Namespace, Table: m.RelationName}
+	rel := &relation{included: s.cfg.included(m.Namespace, m.RelationName)}
+	if !rel.included {
+		return rel, nil
+	}
+	cols, err := s.lookupColumns(ctx, m.RelationID)
+	if err != nil {
+		return nil, err
+	}
+	t := &event.Table{ID: id}
+	type pk struct{ pos, idx int }
+	var pks []pk
+	for i, c := range m.Columns {
+		cd, err := codecFor(c.DataType, c.TypeModifier, func(oid uint32) (*pgType, error) { return s.lookupType(ctx, oid) })
+		if err != nil {
+			return nil, fmt.Errorf("relation %s column %s: %w", id, c.Name, err)
+		}
+		if cd.typ.Kind == event.KindString && cd.typ.Name == "" && !knownTextType(c.DataType) {
+			s.log.Debug("unknown column type captured as text", "table", id.String(), "column", c.Name,
+				"type", cd.typ.SourceType)
+		}
+		ci, known := cols[c.Name]
+		t.Columns = append(t.Columns, event.Column{Name: c.Name, Type: cd.typ, Optional: !known || !ci.notNull})
+		rel.codecs = append(rel.codecs, cd)
+		rel.identity = append(rel.identity, c.Flags&1 != 0)
+		if ci.pkPos > 0 {
+			pks = append(pks, pk{ci.pkPos, i})
+		}
+	}
+	if keys, ok := s.cfg.KeyColumns[id.String()]; ok {
+		for _, k := range keys {
+			i := t.ColumnIndex(k)
+			if i < 0 {
+				return nil, fatal(fmt.Errorf("key_columns of %s: no column %q", id, k))
+			}
+			t.Key = append(t.Key, i)
+		}
+	} else {
+		for p := 1; p <= len(pks); p++ {
+			for _, k := range pks {
+				if k.pos == p {
+					t.Key = append(t.Key, k.idx)
+				}
+			}
+		}
+	}
+	rel.table = t
+	return rel, nil
+}
+
+func knownTextType(oid uint32) bool {
+	_, ok := builtinCodec(oid, -1)
+	return ok
+}
+
+// decode turns a tuple into one value per column. keyOnly marks a key tuple ('K'), whose
+// non-identity columns are absent.
+func (r *relation) decode(td *pglogrepl.TupleData, keyOnly bool, lsn LSN) ([]any, error) {
+	if td == nil {
+		return nil, nil
+	}
+	if len(td.Columns) != len(r.codecs) {
+		return nil, fmt.Errorf("decode %s at %s: tuple has %d columns, relation %d", r.table.ID, lsn, len(td.Columns), len(r.codecs))
+	}
+	row := make([]any, len(r.codecs))
+	for i, c := range td.Columns {
+		col := &r.table.Columns[i]
+		switch c.DataType {
+		case pglogrepl.TupleDataTypeNull:
+			if !col.Optional && (keyOnly && !r.identity[i]) {
+				row[i] = r.codecs[i].zero // Debezium's fallback for a required column it did not get
+			}
+		case pglogrepl.TupleDataTypeToast:
+			row[i] = event.Unavailable
+		case pglogrepl.TupleDataTypeText:
+			v, err := r.codecs[i].decode(string(c.Data))
+			if err != nil {
+				return nil, fmt.Errorf("decode %s column %s (%s) at %s: %w", r.table.ID, col.Name, col.Type.SourceType, lsn, err)
+			}
+			row[i] = v
+		default:
+			return nil, fmt.Errorf("decode %s column %s at %s: tuple data type %q", r.table.ID, col.Name, lsn, c.DataType)
+		}
+	}
+	return row, nil
+}
+
+// decoder turns one session's pgoutput messages into Handler calls.
+type decoder struct {
+	src  *Source
+	h    event.Handler
+	rels map[uint32]*relation
+
+	inTx      bool
+	xid       uint32
+	commitLSN LSN
+	commitTS  time.Time
+}
+
+func (d *decoder) source(rel *relation, lsn LSN) event.Source {
+	src := event.Source{
+		Version:   Version,
+		Connector: "postgresql",
+		Name:      d.src.cfg.Name,
+		Commit:    d.commitTS,
+		Snapshot:  "false",
+		DB:        d.src.info.database,
+		TxID:      int64(d.xid),
+		LSN:       int64(lsn),
+		Sequence:  `["` + strconv.FormatUint(uint64(d.commitLSN), 10) + `","` + strconv.FormatUint(uint64(lsn), 10) + `"]`,
+	}
+	if rel != nil {
+		src.Schema, src.Table = rel.table.ID.Schema, rel.table.ID.Table
+	}
+	return src
+}
+
+func (d *decoder) handle(ctx context.Context, xld pglogrepl.XLogData) error {
+	if len(xld.WALData) == 0 {
+		return nil
+	}
+	lsn := LSN(xld.WALStart)
+	msg, err := pglogrepl.Parse(xld.WALData)
+	if err != nil {
+		return fatal(fmt.Errorf("parse pgoutput message %q at %s: %w", xld.WALData[0], lsn, err))
+	}
+	switch m := msg.(type) {
+	case *pglogrepl.BeginMessage:
+		d.inTx, d.xid, d.commitLSN, d.commitTS = true, m.Xid, LSN(m.FinalLSN), m.CommitTime
+	case *pglogrepl.CommitMessage:
+		d.inTx = false
+		end := LSN(m.TransactionEndLSN)
+		if err := d.h.Commit(ctx, end); err != nil {
+			return fatal(fmt.Errorf("commit at %s: %w", end, err))
+		}
+		d.src.delivered = end
+	case *pglogrepl.RelationMessage:
+		rel, err := d.src.newRelation(ctx, m)
+		if err != nil {
+			return err
+		}
+		d.rels[m.RelationID] = rel
+	case *pglogrepl.TypeMessage, *pglogrepl.OriginMessage:
+		// Types are read from the catalog; origins are not recorded.
+	case *pglogrepl.InsertMessage:
+		rel, err := d.rel(m.RelationID, lsn)
+		if err != nil || rel == nil {
+			return err
+		}
+		after, err := rel.decode(m.Tuple, false, lsn)
+		if err != nil {
+			return fatal(err)
+		}
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
+	case *pglogrepl.UpdateMessage:
+		rel, err := d.rel(m.RelationID, lsn)
+		if err != nil || rel == nil {
+			return err
+		}
+		before, err := rel.decode(m.OldTuple, m.OldTupleType == pglogrepl.UpdateMessageTupleTypeKey, lsn)
+		if err != nil {
+			return fatal(err)
+		}
+		after, err := rel.decode(m.NewTuple, false, lsn)
+		if err != nil {
+			return fatal(err)
+		}
+		if before != nil && len(rel.table.Key) > 0 && !sameKey(rel.table.Key, before, after) {
+			// Debezium turns a key change into a delete of the old key and a create of the new.
+			if err := d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)}); err != nil {
+				return err
+			}
+			return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
+		}
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpUpdate, Before: before, After: after, Source: d.source(rel, lsn)})
+	case *pglogrepl.DeleteMessage:
+		rel, err := d.rel(m.RelationID, lsn)
+		if err != nil || rel == nil {
+			return err
+		}
+		before, err := rel.decode(m.OldTuple, m.OldTupleType == pglogrepl.DeleteMessageTupleTypeKey, lsn)
+		if err != nil {
+			return fatal(err)
+		}
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)})
+	case *pglogrepl.TruncateMessage:
+		for _, id := range m.RelationIDs {
+			rel, err := d.rel(id, lsn)
+			if err != nil {
+				return err
+			}
+			if rel == nil {
+				continue
+			}
+			if err := d.change(ctx, &event.Change{Table: rel.table, Op: event.OpTruncate, Source: d.source(rel, lsn)}); err != nil {
+				return err
+			}
+		}
+	case *pglogrepl.LogicalDecodingMessage:
+		return d.message(ctx, m, lsn, xld.ServerTime)
+	default:
+		return fatal(fmt.Errorf("unexpected pgoutput message %q at %s (streaming is not enabled)", xld.WALData[0], lsn))
+	}
+	return nil
+}
+
+// rel returns the relation of a change, or nil when the table is not captured.
+func (d *decoder) rel(id uint32, lsn LSN) (*relation, error) {
+	rel, ok := d.rels[id]
+	if !ok {
+		return nil, fatal(fmt.Errorf("change of relation %d at %s before its Relation message", id, lsn))
+	}
+	if !rel.included {
+		return nil, nil
+	}
+	return rel, nil
+}
+
+func (d *decoder) change(ctx context.Context, c *event.Change) error {
+	if err := d.h.Change(ctx, c); err != nil {
+		return fatal(fmt.Errorf("hand over %s change of %s at %d: %w", c.Op, c.Table.ID, c.Source.LSN, err))
+	}
+	return nil
+}
+
+func (d *decoder) message(ctx context.Context, m *pglogrepl.LogicalDecodingMessage, lsn LSN, serverTime time.Time) error {
+	if m.Prefix == HeartbeatPrefix {
+		slot, micros, ok := strings.Cut(string(m.Content), " ")
+		if !ok || slot != d.src.cfg.Slot {
+			return nil // another pipeline's heartbeat
+		}
+		us, err := strconv.ParseInt(micros, 10, 64)
+		if err != nil {
+			return nil
+		}
+		if m.Transactional || d.inTx {
+			return nil // not written by us
+		}
+		if err := d.h.Heartbeat(ctx, time.UnixMicro(us).UTC(), LSN(m.LSN)); err != nil {
+			return fatal(fmt.Errorf("heartbeat at %s: %w", LSN(m.LSN), err))
+		}
+		return nil
+	}
+	src := d.source(nil, LSN(m.LSN))
+	if !m.Transactional {
+		src.Commit, src.TxID = serverTime, 0
+		src.Sequence = `[null,"` + strconv.FormatUint(uint64(m.LSN), 10) + `"]`
+	}
+	msg := &event.Message{Prefix: m.Prefix, Content: append([]byte(nil), m.Content...),
+		Transactional: m.Transactional, Source: src}
+	if err := d.h.Message(ctx, msg); err != nil {
+		return fatal(fmt.Errorf("hand over message %q at %s: %w", m.Prefix, LSN(m.LSN), err))
+	}
+	return nil
+}
+
+// sameKey reports whether two rows have equal key values.
+func sameKey(key []int, a, b []any) bool {
+	for _, i := range key {
+		if !equalValue(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func equalValue(a, b any) bool {
+	switch x := a.(type) {
+	case *big.Rat:
+		y, ok := b.(*big.Rat)
+		return ok && x.Cmp(y) == 0
+	case event.VarDecimal:
+		y, ok := b.(event.VarDecimal)
+		return ok && x.Scale == y.Scale && x.Unscaled.Cmp(y.Unscaled) == 0
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && string(x) == string(y)
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if b == event.Unavailable || a == event.Unavailable {
+		return true // an unchanged TOASTed key column is unchanged
+	}
+	return a == b
+}
