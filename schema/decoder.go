@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/dovetail-cdc/dovetail/schema/internal/avro"
 	"github.com/linkedin/goavro/v2"
 )
 
@@ -32,12 +33,19 @@ type Decoder struct {
 	reg Registry
 
 	mu     sync.RWMutex
-	codecs map[int]*goavro.Codec
+	codecs map[int]*writerSchema
+}
+
+// writerSchema is a compiled writer schema and its parsed tree, used to bound-check
+// outside bytes before goavro decodes them.
+type writerSchema struct {
+	codec *goavro.Codec
+	tree  *avro.Type
 }
 
 // NewDecoder returns a Decoder that fetches writer schemas from reg.
 func NewDecoder(reg Registry) *Decoder {
-	return &Decoder{reg: reg, codecs: map[int]*goavro.Codec{}}
+	return &Decoder{reg: reg, codecs: map[int]*writerSchema{}}
 }
 
 // Decode decodes framed bytes and returns the value and its writer schema id. A nil or
@@ -49,37 +57,55 @@ func (d *Decoder) Decode(ctx context.Context, data []byte) (value any, id int, e
 	if id, err = SchemaID(data); err != nil {
 		return nil, 0, err
 	}
-	codec, err := d.Codec(ctx, id)
+	ws, err := d.writer(ctx, id)
 	if err != nil {
 		return nil, id, err
 	}
-	value, rest, err := codec.NativeFromBinary(data[5:])
+	// goavro preallocates from block counts in the data: check them against the input
+	// size first.
+	n, err := ws.tree.Check(data[5:])
 	if err != nil {
 		return nil, id, fmt.Errorf("decode avro with schema %d: %w", id, err)
 	}
-	if len(rest) > 0 {
-		return nil, id, fmt.Errorf("decode avro with schema %d: %d trailing bytes", id, len(rest))
+	if n != len(data)-5 {
+		return nil, id, fmt.Errorf("decode avro with schema %d: %d trailing bytes", id, len(data)-5-n)
+	}
+	value, _, err = ws.codec.NativeFromBinary(data[5:])
+	if err != nil {
+		return nil, id, fmt.Errorf("decode avro with schema %d: %w", id, err)
 	}
 	return value, id, nil
 }
 
 // Codec returns the compiled writer schema of an id, fetching it on first use.
 func (d *Decoder) Codec(ctx context.Context, id int) (*goavro.Codec, error) {
+	ws, err := d.writer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return ws.codec, nil
+}
+
+func (d *Decoder) writer(ctx context.Context, id int) (*writerSchema, error) {
 	d.mu.RLock()
-	c := d.codecs[id]
+	ws := d.codecs[id]
 	d.mu.RUnlock()
-	if c != nil {
-		return c, nil
+	if ws != nil {
+		return ws, nil
 	}
 	text, err := d.reg.Schema(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("fetch schema %d: %w", id, err)
 	}
-	if c, err = goavro.NewCodec(text); err != nil {
+	ws = &writerSchema{}
+	if ws.codec, err = goavro.NewCodec(text); err != nil {
 		return nil, fmt.Errorf("compile schema %d: %w", id, err)
 	}
+	if ws.tree, err = avro.Parse(text); err != nil {
+		return nil, fmt.Errorf("parse schema %d: %w", id, err)
+	}
 	d.mu.Lock()
-	d.codecs[id] = c
+	d.codecs[id] = ws
 	d.mu.Unlock()
-	return c, nil
+	return ws, nil
 }

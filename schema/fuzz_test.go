@@ -1,0 +1,35 @@
+package schema
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// FuzzDecode feeds outside bytes to the Decoder: it may reject them, never panic.
+func FuzzDecode(f *testing.F) {
+	ctx := context.Background()
+	reg := newMemRegistry()
+	enc := NewEncoder(reg, "dove")
+	tb := everyTypeTable()
+	_, k, v, err := enc.Change(ctx, &event.Change{Table: tb, Op: event.OpCreate, After: everyTypeRow(), Source: pgSource()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, hk, hv, err := enc.Heartbeat(ctx, processed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, mk, mv, err := enc.Message(ctx, &event.Message{Prefix: "p", Content: []byte("c"), Source: pgSource()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{k, v, hk, hv, mk, mv, nil, {0}, {0, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0x0f}} {
+		f.Add(seed)
+	}
+	dec := NewDecoder(reg)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, _ = dec.Decode(ctx, data)
+	})
+}
