@@ -38,6 +38,11 @@ func tenColumns() *event.Change {
 		Transaction: &event.Transaction{ID: "555", TotalOrder: 1, DataCollectionOrder: 1}}
 }
 
+// Numbers from `go test ./schema -run XXX -bench . -benchmem` (AMD EPYC, 2 CPUs):
+//
+//	BenchmarkEncodeChange   ~770 ns/op    464 B/op    5 allocs/op
+//	BenchmarkDecodeChange   ~7.2 µs/op  10662 B/op  144 allocs/op
+//
 // BenchmarkEncodeChange measures the hot path: one update of a 10-column row, key and
 // value (schemas already registered).
 func BenchmarkEncodeChange(b *testing.B) {
