@@ -1,0 +1,27 @@
+# Dovetail's entry points. `make demo` runs the main job on embedded defaults; `make test`
+# runs the test suite (what CI runs, via .ci/run).
+GO ?= go
+
+.PHONY: build demo test bench deps lint clean
+
+build:
+	$(GO) build -o bin/dovetail ./cmd/dovetail
+
+deps:
+	scripts/install-deps.sh
+
+demo: deps build
+	scripts/demo.sh
+
+test: deps
+	scripts/test.sh
+
+bench: deps build
+	bench/run.sh
+
+lint:
+	gofmt -l . | (! grep .)
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin var

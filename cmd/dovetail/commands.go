@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dovetail-cdc/dovetail/configs"
+	"github.com/dovetail-cdc/dovetail/internal/check"
+	"github.com/dovetail-cdc/dovetail/pipelines"
+)
+
+// loadConfigs loads the -c files; any problem is a usage error.
+func loadConfigs(files []string) ([]*configs.Pipeline, error) {
+	if len(files) == 0 {
+		return nil, usageError{fmt.Errorf("no config: pass -c FILE")}
+	}
+	cfgs, err := configs.LoadAll(files, os.LookupEnv)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return cfgs, nil
+}
+
+func newRunCmd() *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:   "run -c FILE [-c FILE...]",
+		Short: "Run pipelines until SIGINT/SIGTERM, then drain, checkpoint and exit",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfgs, err := loadConfigs(files)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			w, err := pipelines.Build(ctx, cfgs, slog.Default())
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			return w.Run(ctx)
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "config", "c", nil, "pipeline config file (repeatable)")
+	return cmd
+}
+
+func newValidateCmd() *cobra.Command {
+	var (
+		files []string
+		print bool
+	)
+	cmd := &cobra.Command{
+		Use:   "validate -c FILE",
+		Short: "Check configs and the sources' prerequisites, printing the fix for each problem",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfgs, err := loadConfigs(files)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			blocking := 0
+			for _, cfg := range cfgs {
+				if print {
+					fmt.Fprintf(out, "# %s\n%s\n", cfg.File, cfg.Redacted())
+				}
+				problems, err := pipelines.Validate(cmd.Context(), cfg)
+				if err != nil {
+					return fmt.Errorf("%s: %w", cfg.File, err)
+				}
+				for _, p := range problems {
+					fmt.Fprintf(out, "%s: %s\n", cfg.File, p)
+				}
+				if check.Blocking(problems) {
+					blocking++
+					continue
+				}
+				fmt.Fprintf(out, "%s: pipeline %s can run (%d warnings)\n", cfg.File, cfg.Name, len(problems))
+			}
+			if blocking > 0 {
+				return fmt.Errorf("%d pipeline(s) cannot run until the errors above are fixed", blocking)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&files, "config", "c", nil, "pipeline config file (repeatable)")
+	cmd.Flags().BoolVar(&print, "print", false, "also print the effective config (secrets redacted)")
+	return cmd
+}
+
+func newTailCmd() *cobra.Command {
+	var (
+		file   string
+		follow bool
+		topics string
+	)
+	cmd := &cobra.Command{
+		Use:   "tail -c FILE",
+		Short: "Print a pipeline's records decoded through the schema registry (Avro JSON)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfgs, err := loadConfigs([]string{file})
+			if err != nil {
+				return err
+			}
+			return pipelines.Tail(cmd.Context(), cfgs[0], topics, follow, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new records")
+	cmd.Flags().StringVar(&topics, "topics", "", "regular expression of topics (default: the pipeline's change topics)")
+	return cmd
+}

@@ -1,0 +1,212 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// Encoder turns events into Kafka records (topic, key, value in the Confluent wire format).
+type Encoder interface {
+	Change(ctx context.Context, c *event.Change) (topic string, key, value []byte, err error)
+	Message(ctx context.Context, m *event.Message) (topic string, key, value []byte, err error)
+	Heartbeat(ctx context.Context, ts time.Time) (topic string, key, value []byte, err error)
+}
+
+// Producer writes records and returns only when Kafka acknowledged all of them (acks=all),
+// or with an error. *kafka.Writer is one.
+type Producer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Topics creates a topic when it does not exist yet.
+type Topics interface {
+	Ensure(ctx context.Context, topic string, partitions, replication int) error
+}
+
+// batch is a run of records and the last source position they complete.
+type batch struct {
+	msgs []kafka.Message
+	// committed counts the records up to and including the last Commit or Heartbeat.
+	committed int
+	// ack is the position to acknowledge once msgs[:committed] are durable; nil for none.
+	ack event.Position
+	// changes counts the row changes in msgs (metrics).
+	changes int
+}
+
+func (b *batch) empty() bool { return len(b.msgs) == 0 && b.ack == nil }
+
+// batcher is the event.Handler a pipeline gives its source. It encodes events in the
+// source's goroutine and hands full (or lingering) batches to the flusher, blocking the
+// source when the flusher is behind: memory is bounded by BatchSize × 2 batches.
+type batcher struct {
+	enc        Encoder
+	topics     Topics
+	partitions int
+	replicas   int
+	tombstones bool
+	max        int
+	metrics    *pipelineMetrics
+
+	mu  sync.Mutex // guards cur and known
+	cur *batch
+	// known are the topics Ensure already created.
+	known map[string]bool
+
+	sendMu sync.Mutex // orders swaps and sends
+	out    chan *batch
+	// draining closes when the pipeline stops taking events.
+	draining chan struct{}
+}
+
+func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombstones bool, m *pipelineMetrics) *batcher {
+	return &batcher{
+		enc: enc, topics: topics, partitions: partitions, replicas: replicas,
+		tombstones: tombstones, max: max, metrics: m,
+		cur:      &batch{},
+		known:    map[string]bool{},
+		out:      make(chan *batch, 1),
+		draining: make(chan struct{}),
+	}
+}
+
+// ensure creates topic the first time it is seen.
+func (b *batcher) ensure(ctx context.Context, topic string) error {
+	b.mu.Lock()
+	ok := b.known[topic]
+	b.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if err := b.topics.Ensure(ctx, topic, b.partitions, b.replicas); err != nil {
+		return fmt.Errorf("create topic %s: %w", topic, err)
+	}
+	b.mu.Lock()
+	b.known[topic] = true
+	b.mu.Unlock()
+	return nil
+}
+
+// admit blocks the source once the pipeline drains: events handed over after that are
+// neither written nor acknowledged, and the source resends them on its next start.
+func (b *batcher) admit(ctx context.Context) error {
+	select {
+	case <-b.draining:
+		<-ctx.Done()
+		return ctx.Err()
+	default:
+		return nil
+	}
+}
+
+func (b *batcher) add(ctx context.Context, msgs []kafka.Message, changes int, ack event.Position) error {
+	b.mu.Lock()
+	c := b.cur
+	c.msgs = append(c.msgs, msgs...)
+	c.changes += changes
+	if ack != nil {
+		c.committed = len(c.msgs)
+		c.ack = ack
+	}
+	full := len(c.msgs) >= b.max
+	b.mu.Unlock()
+	if full {
+		return b.send(ctx, false)
+	}
+	return nil
+}
+
+// send hands the current batch to the flusher; when idle is true it does nothing unless
+// the batch has something to write or acknowledge.
+func (b *batcher) send(ctx context.Context, idle bool) error {
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	b.mu.Lock()
+	c := b.cur
+	if idle && c.empty() {
+		b.mu.Unlock()
+		return nil
+	}
+	b.cur = &batch{msgs: make([]kafka.Message, 0, min(len(c.msgs), b.max))}
+	b.mu.Unlock()
+	select {
+	case b.out <- c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// takeCommitted removes and returns what the current batch holds up to its last commit,
+// keeping the rest (an unfinished transaction) out of Kafka. Used when draining.
+func (b *batcher) takeCommitted() *batch {
+	b.sendMu.Lock()
+	defer b.sendMu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.cur
+	b.cur = &batch{}
+	c.msgs = c.msgs[:c.committed]
+	return c
+}
+
+func (b *batcher) Change(ctx context.Context, c *event.Change) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	topic, key, value, err := b.enc.Change(ctx, c)
+	if err != nil {
+		return fmt.Errorf("encode %s change of %s: %w", c.Op, c.Table.ID, err)
+	}
+	if err := b.ensure(ctx, topic); err != nil {
+		return err
+	}
+	msgs := []kafka.Message{{Topic: topic, Key: key, Value: value}}
+	if c.Op == event.OpDelete && b.tombstones && key != nil {
+		msgs = append(msgs, kafka.Message{Topic: topic, Key: key})
+	}
+	b.metrics.changes.WithLabelValues(c.Table.ID.String(), string(c.Op)).Inc()
+	return b.add(ctx, msgs, 1, nil)
+}
+
+func (b *batcher) Message(ctx context.Context, m *event.Message) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	topic, key, value, err := b.enc.Message(ctx, m)
+	if err != nil {
+		return fmt.Errorf("encode message with prefix %q: %w", m.Prefix, err)
+	}
+	if err := b.ensure(ctx, topic); err != nil {
+		return err
+	}
+	return b.add(ctx, []kafka.Message{{Topic: topic, Key: key, Value: value}}, 0, nil)
+}
+
+func (b *batcher) Commit(ctx context.Context, pos event.Position) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	return b.add(ctx, nil, 0, pos)
+}
+
+func (b *batcher) Heartbeat(ctx context.Context, ts time.Time, pos event.Position) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	topic, key, value, err := b.enc.Heartbeat(ctx, ts)
+	if err != nil {
+		return fmt.Errorf("encode heartbeat: %w", err)
+	}
+	if err := b.ensure(ctx, topic); err != nil {
+		return err
+	}
+	b.metrics.heartbeats.Inc()
+	return b.add(ctx, []kafka.Message{{Topic: topic, Key: key, Value: value}}, 0, pos)
+}

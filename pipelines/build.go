@@ -1,0 +1,199 @@
+package pipelines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+
+	"github.com/dovetail-cdc/dovetail/configs"
+	"github.com/dovetail-cdc/dovetail/internal/broker"
+	"github.com/dovetail-cdc/dovetail/internal/check"
+	"github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/internal/tail"
+	"github.com/dovetail-cdc/dovetail/schema"
+	"github.com/dovetail-cdc/dovetail/schema/registry"
+	"github.com/dovetail-cdc/dovetail/sources/postgres"
+)
+
+// ErrUnsupported marks a config the runtime cannot run yet (mysql sources).
+var ErrUnsupported = errors.New("not supported yet")
+
+// capture is what the runtime needs of a source: streaming and prerequisite checks.
+type capture interface {
+	Source
+	Validate(ctx context.Context) ([]check.Problem, error)
+}
+
+// newSource builds the configured source.
+func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
+	switch cfg.Source.Kind {
+	case "postgres":
+		return postgres.New(postgres.Config{
+			DSN:               cfg.Source.DSN.Value(),
+			Name:              cfg.Kafka.TopicPrefix,
+			Tables:            cfg.Source.Tables,
+			ExcludeTables:     cfg.Source.ExcludeTables,
+			Slot:              cfg.Source.Postgres.Slot,
+			Publication:       cfg.Source.Postgres.Publication,
+			HeartbeatInterval: cfg.Source.HeartbeatInterval,
+			KeyColumns:        cfg.Source.KeyColumns,
+			Logger:            log,
+		})
+	default:
+		return nil, fmt.Errorf("%s: source.kind %q: %w", cfg.File, cfg.Source.Kind, ErrUnsupported)
+	}
+}
+
+// Validate checks a pipeline's source prerequisites.
+func Validate(ctx context.Context, cfg *configs.Pipeline) ([]check.Problem, error) {
+	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
+	if err != nil {
+		return nil, err
+	}
+	return src.Validate(ctx)
+}
+
+// endpoints are a pipeline's Kafka brokers and registry, embedded ones started on demand.
+type endpoints struct {
+	brokers  []string
+	registry string
+	closers  []io.Closer
+}
+
+func (e *endpoints) Close() error {
+	var errs []error
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		errs = append(errs, e.closers[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// startEndpoints starts the embedded broker and registry where the config names none.
+func startEndpoints(ctx context.Context, cfg *configs.Pipeline, log *slog.Logger) (*endpoints, error) {
+	e := &endpoints{brokers: cfg.Kafka.Brokers, registry: cfg.SchemaRegistry.URL}
+	if len(e.brokers) == 0 {
+		b, err := broker.Start(ctx, broker.Options{
+			DataDir: filepath.Join(cfg.DataDir, "kafka"),
+			Listen:  cfg.Kafka.Listen,
+			Logger:  log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded kafka broker on %s: %w", cfg.Kafka.Listen, err)
+		}
+		e.closers = append(e.closers, b)
+		e.brokers = []string{b.Addr()}
+		log.Info("embedded kafka broker", "addr", b.Addr())
+	}
+	if e.registry == "" {
+		srv, err := registry.NewServer(filepath.Join(cfg.DataDir, "registry"))
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("open embedded schema registry: %w", err)
+		}
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		url, wait, err := srv.Start(rctx, cfg.SchemaRegistry.Listen)
+		if err != nil {
+			stop()
+			e.Close()
+			return nil, fmt.Errorf("start embedded schema registry on %s: %w", cfg.SchemaRegistry.Listen, err)
+		}
+		e.closers = append(e.closers, closerFunc(func() error { stop(); return wait() }))
+		e.registry = url
+		log.Info("embedded schema registry", "url", e.registry)
+	}
+	return e, nil
+}
+
+// Build makes a Worker running cfgs, starting embedded brokers and registries where a
+// config names none. The HTTP endpoints listen on the first config's http.listen. Close
+// the Worker after Run.
+func Build(ctx context.Context, cfgs []*configs.Pipeline, log *slog.Logger) (*Worker, error) {
+	w := &Worker{Metrics: NewMetrics(), Logger: log}
+	if len(cfgs) > 0 {
+		w.HTTPListen = cfgs[0].HTTP.Listen
+	}
+	for _, cfg := range cfgs {
+		p, err := buildPipeline(ctx, cfg, log.With("pipeline", cfg.Name), w)
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		p.metrics = newPipelineMetrics(w.Metrics, p.Name)
+		w.Pipelines = append(w.Pipelines, p)
+	}
+	return w, nil
+}
+
+func buildPipeline(ctx context.Context, cfg *configs.Pipeline, log *slog.Logger, w *Worker) (*Pipeline, error) {
+	src, err := newSource(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := startEndpoints(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	w.closers = append(w.closers, ep)
+	writer, err := kafka.NewWriter(ep.brokers, kafka.WriterOptions{
+		Compression: cfg.Kafka.Compression,
+		BatchSize:   cfg.Kafka.BatchSize,
+		BatchBytes:  cfg.Kafka.BatchBytes,
+		Linger:      cfg.Kafka.Linger,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: kafka: %w", cfg.File, err)
+	}
+	w.closers = append(w.closers, writer)
+	tombstones := cfg.Kafka.Tombstones == nil || *cfg.Kafka.Tombstones
+	reg, err := registry.NewClient(ep.registry, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: schema registry: %w", cfg.File, err)
+	}
+	return &Pipeline{
+		Name:        cfg.Name,
+		Source:      src,
+		Encoder:     schema.NewEncoder(reg, cfg.Kafka.TopicPrefix),
+		Producer:    writer,
+		Topics:      kafka.NewTopics(ep.brokers, log),
+		Logger:      log,
+		Brokers:     ep.brokers,
+		RegistryURL: ep.registry,
+		Partitions:  cfg.Kafka.Partitions,
+		Replication: cfg.Kafka.Replication,
+		Tombstones:  tombstones,
+		BatchSize:   cfg.Kafka.BatchSize,
+		Linger:      cfg.Kafka.Linger,
+	}, nil
+}
+
+// Tail prints the records of a pipeline's topics decoded (see package tail). It reads the
+// configured brokers and registry, or the embedded ones a running `dovetail run` serves.
+// topics is a regular expression; empty means the pipeline's change topics.
+func Tail(ctx context.Context, cfg *configs.Pipeline, topics string, follow bool, out io.Writer) error {
+	brokers, reg := cfg.Kafka.Brokers, cfg.SchemaRegistry.URL
+	if len(brokers) == 0 {
+		brokers = []string{cfg.Kafka.Listen}
+	}
+	if reg == "" {
+		reg = "http://" + cfg.SchemaRegistry.Listen
+	}
+	if topics == "" {
+		topics = "^" + regexp.QuoteMeta(cfg.Kafka.TopicPrefix+".")
+	}
+	client, err := registry.NewClient(reg, nil)
+	if err != nil {
+		return fmt.Errorf("%s: schema registry: %w", cfg.File, err)
+	}
+	dec := schema.NewDecoder(client)
+	return tail.Tail(ctx, dec, tail.Options{Brokers: brokers, Topics: topics, Follow: follow}, out)
+}
+
+// closerFunc adapts a function to io.Closer.
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }

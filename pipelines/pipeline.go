@@ -1,0 +1,207 @@
+package pipelines
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// Source is a change capture: it streams into h until ctx is done (then it returns nil after
+// a last acknowledgement to the database) or a fatal error. Ack may be called from another
+// goroutine: every event up to pos is durable in Kafka.
+type Source interface {
+	Run(ctx context.Context, h event.Handler) error
+	Ack(pos event.Position)
+}
+
+// ErrProduce marks a failure to write to Kafka, after the producer's own retries.
+var ErrProduce = errors.New("produce to kafka")
+
+// Pipeline is one running source → Kafka flow.
+type Pipeline struct {
+	Name     string
+	Source   Source
+	Encoder  Encoder
+	Producer Producer
+	Topics   Topics
+	Logger   *slog.Logger
+	// Brokers and RegistryURL say where the records go (informational; Build sets them).
+	Brokers     []string
+	RegistryURL string
+
+	Partitions  int
+	Replication int
+	Tombstones  bool
+	BatchSize   int
+	Linger      time.Duration
+	// DrainTimeout bounds the last flush on shutdown.
+	DrainTimeout time.Duration
+
+	metrics *pipelineMetrics
+	acked   atomic.Pointer[ackState]
+}
+
+type ackState struct {
+	pos event.Position
+	at  time.Time
+}
+
+// LastAck returns the last position acknowledged to the source, or nil.
+func (p *Pipeline) LastAck() event.Position {
+	if s := p.acked.Load(); s != nil {
+		return s.pos
+	}
+	return nil
+}
+
+// Run runs the pipeline until ctx is done, then drains: what the source handed over up to
+// its last commit is written and acknowledged, and the source stops. It returns nil after a
+// clean drain.
+func (p *Pipeline) Run(ctx context.Context) error {
+	if p.metrics == nil {
+		p.metrics = newPipelineMetrics(nil, p.Name)
+	}
+	log := p.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("pipeline", p.Name)
+	b := newBatcher(p.Encoder, p.Topics, max(p.Partitions, 1), max(p.Replication, 1),
+		max(p.BatchSize, 1), p.Tombstones, p.metrics)
+
+	srcCtx, stopSource := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSource()
+	g, gctx := errgroup.WithContext(srcCtx)
+	lingerCtx, stopLinger := context.WithCancel(gctx)
+	defer stopLinger()
+	finish := make(chan *batch)
+	flusherDone := make(chan struct{})
+	srcDone := make(chan struct{})
+
+	// The flusher writes batches in order and acknowledges their positions. After the
+	// last batch of a drain it writes whatever was queued before it, then that batch.
+	g.Go(func() error {
+		defer close(flusherDone)
+		for {
+			select {
+			case bt := <-b.out:
+				if err := p.flush(gctx, bt); err != nil {
+					return err
+				}
+			case last := <-finish:
+				for {
+					select {
+					case bt := <-b.out:
+						if err := p.flush(gctx, bt); err != nil {
+							return err
+						}
+						continue
+					default:
+					}
+					return p.flush(gctx, last)
+				}
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	})
+	// The linger loop sends partial batches, so records and acks never wait for a full one.
+	g.Go(func() error {
+		t := time.NewTicker(max(p.Linger, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-lingerCtx.Done():
+				return nil
+			case <-t.C:
+				if err := b.send(lingerCtx, true); err != nil && lingerCtx.Err() == nil {
+					return err
+				}
+			}
+		}
+	})
+	g.Go(func() error {
+		defer close(srcDone)
+		err := p.Source.Run(gctx, b)
+		if err != nil && gctx.Err() == nil {
+			return fmt.Errorf("source: %w", err)
+		}
+		return nil
+	})
+	// The drainer waits for shutdown (or the source's own end), writes what is committed,
+	// and only then stops the source, so the source's last status carries the last ack.
+	g.Go(func() error {
+		select {
+		case <-gctx.Done():
+			return nil
+		case <-srcDone:
+		case <-ctx.Done():
+			log.Info("draining")
+		}
+		close(b.draining)
+		stopLinger()
+		last := b.takeCommitted()
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(p.DrainTimeout, 10*time.Second))
+		defer cancel()
+		defer stopSource()
+		select {
+		case finish <- last:
+		case <-gctx.Done():
+			return nil
+		case <-dctx.Done():
+			return fmt.Errorf("drain pipeline %s: %w", p.Name, dctx.Err())
+		}
+		select {
+		case <-flusherDone:
+			return nil
+		case <-dctx.Done():
+			return fmt.Errorf("drain pipeline %s: %w", p.Name, dctx.Err())
+		}
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if pos := p.LastAck(); pos != nil {
+		log.Info("stopped", "position", pos.String())
+	}
+	return nil
+}
+
+// flush writes a batch's committed records and acknowledges its position.
+func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
+	if len(bt.msgs) > 0 {
+		start := time.Now()
+		if err := p.Producer.WriteMessages(ctx, bt.msgs...); err != nil {
+			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(bt.msgs), describeWriteError(err))
+		}
+		p.metrics.records.Add(float64(len(bt.msgs)))
+		p.metrics.flushSeconds.Observe(time.Since(start).Seconds())
+	}
+	if bt.ack != nil {
+		p.Source.Ack(bt.ack)
+		p.acked.Store(&ackState{pos: bt.ack, at: time.Now()})
+		p.metrics.acks.Inc()
+	}
+	return nil
+}
+
+// describeWriteError names the first failed record of a kafka-go batch error.
+func describeWriteError(err error) error {
+	var we kafka.WriteErrors
+	if errors.As(err, &we) {
+		for i, e := range we {
+			if e != nil {
+				return fmt.Errorf("record %d of %d (and %d more failed): %w", i, len(we), we.Count()-1, e)
+			}
+		}
+	}
+	return err
+}
