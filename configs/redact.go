@@ -35,12 +35,10 @@ func redactString(s string) string {
 
 // Redacted returns the pipeline as YAML, with every default filled in, for
 // `dovetail validate --print`. Secrets print as [redacted], and passwords embedded in
-// other DSN-like strings (URLs with userinfo, key=value DSNs) are redacted too.
+// other DSN-like strings (URLs with userinfo, key=value DSNs) are redacted too. File is
+// not printed: it is not a config key.
 func (p *Pipeline) Redacted() string {
 	var b strings.Builder
-	if p.File != "" {
-		b.WriteString("# " + p.File + "\n")
-	}
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if err := enc.Encode(toNode(reflect.ValueOf(p).Elem())); err != nil {
