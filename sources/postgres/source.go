@@ -44,6 +44,11 @@ type Source struct {
 	types     sync.Map // uint32 -> *pgType
 	delivered LSN      // end LSN of the last transaction handed to Handler.Commit
 	slotStart LSN      // the slot's confirmed_flush_lsn when Run started
+	// idleEnd is the WAL end of a keepalive received between transactions, and idleNeeds
+	// the position that had to be acknowledged for it: once it is, nothing the server sent
+	// before idleEnd is unacknowledged, so the slot may confirm idleEnd (needed for the
+	// server to shut down, and to release WAL of other databases while ours is idle).
+	idleEnd, idleNeeds atomic.Uint64
 }
 
 // New checks cfg and returns a Source. It does not connect.
@@ -256,8 +261,15 @@ func (s *Source) resumeLSN() LSN {
 }
 
 // flushLSN is the flush position reported to the server: only what was acknowledged
-// (or what the slot had already confirmed).
-func (s *Source) flushLSN() LSN { return max(LSN(s.acked.Load()), s.slotStart) }
+// (or what the slot had already confirmed, or an idle WAL end past everything acknowledged).
+func (s *Source) flushLSN() LSN {
+	acked := LSN(s.acked.Load())
+	f := max(acked, s.slotStart)
+	if end := LSN(s.idleEnd.Load()); end > f && acked >= LSN(s.idleNeeds.Load()) {
+		f = end
+	}
+	return f
+}
 
 // session is one replication connection's life.
 func (s *Source) session(ctx context.Context, h event.Handler) error {
@@ -323,6 +335,10 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 				if err != nil {
 					return fmt.Errorf("parse keepalive: %w", err)
 				}
+				if !d.inTx {
+					s.idleNeeds.Store(uint64(s.delivered))
+					s.idleEnd.Store(uint64(ka.ServerWALEnd))
+				}
 				if ka.ReplyRequested {
 					nextStatus = time.Time{}
 				}
@@ -387,7 +403,7 @@ func (s *Source) lookupColumns(ctx context.Context, relid uint32) (map[string]co
 	out := map[string]columnInfo{}
 	err := s.meta.do(ctx, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, `SELECT a.attname, a.attnotnull,
-				COALESCE(array_position(i.indkey::int2[], a.attnum), 0)
+				COALESCE((SELECT k.ord FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(att, ord) WHERE k.att = a.attnum), 0)::int
 			FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
 			WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`, relid)
 		if err != nil {
@@ -587,7 +603,9 @@ func (d *decoder) handle(ctx context.Context, xld pglogrepl.XLogData) error {
 			return fatal(err)
 		}
 		if before != nil && len(rel.table.Key) > 0 && !sameKey(rel.table.Key, before, after) {
-			// Debezium turns a key change into a delete of the old key and a create of the new.
+			// Debezium turns a key change into a delete of the old key and a create of the
+			// new; both carry the UPDATE's position, so consumers must not deduplicate by
+			// position alone within one LSN.
 			if err := d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)}); err != nil {
 				return err
 			}
