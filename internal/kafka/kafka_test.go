@@ -49,7 +49,7 @@ func writer(t *testing.T, e env, opts kafka.WriterOptions) *kafkago.Writer {
 
 func TestEnsure(t *testing.T) {
 	ctx, e := setup(t)
-	topics := kafka.NewTopics(e.brokers, nil)
+	topics := kafka.TopicsFor(w, nil)
 	// Existing (created by setup through another Topics), cached, and with another
 	// partition count: all succeed and change nothing.
 	for _, n := range []int{3, 3, 5} {
@@ -298,6 +298,30 @@ func TestFailed(t *testing.T) {
 	for _, tt := range tests {
 		if got := kafka.Failed(tt.err, tt.n); !slices.Equal(got, tt.want) {
 			t.Errorf("Failed(%v, %d) = %v, want %v", tt.err, tt.n, got, tt.want)
+		}
+	}
+}
+
+// A writer can write to a topic right after TopicsFor created it: they share the metadata
+// cache that the creation refreshes.
+func TestWriteRightAfterEnsure(t *testing.T) {
+	ctx, e := setup(t)
+	w := writer(t, e, kafka.WriterOptions{})
+	// Make the writer cache metadata before the topics exist.
+	if err := kafka.TopicsFor(w, nil).Ensure(ctx, "warm", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessages(ctx, kafkago.Message{Topic: "warm", Value: []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	topics := kafka.TopicsFor(w, nil)
+	for i := range 3 {
+		topic := fmt.Sprintf("fresh-%d", i)
+		if err := topics.Ensure(ctx, topic, 3, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteMessages(ctx, kafkago.Message{Topic: topic, Key: []byte("k"), Value: []byte("v")}); err != nil {
+			t.Fatalf("write to %s right after creating it: %v", topic, err)
 		}
 	}
 }

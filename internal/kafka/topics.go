@@ -33,6 +33,16 @@ func NewTopics(brokers []string, logger *slog.Logger) *Topics {
 	}
 }
 
+// TopicsFor returns a Topics that shares w's connections and metadata cache. Use it for
+// topics w writes to: kafka-go refreshes a transport's cached metadata after that
+// transport creates a topic, so w sees the new topic at once; a writer with its own
+// transport would fail with Unknown Topic Or Partition until its cache expires.
+func TopicsFor(w *kafka.Writer, logger *slog.Logger) *Topics {
+	t := NewTopics(nil, logger)
+	t.client = &kafka.Client{Addr: w.Addr, Timeout: 30 * time.Second, Transport: w.Transport}
+	return t
+}
+
 // Ensure creates topic with partitions partitions and the given replication factor (0:
 // the broker's default) unless it exists. A topic that exists is left as it is, even
 // with another partition count (logged as a warning). Ensure returns once the topic's

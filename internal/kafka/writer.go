@@ -102,7 +102,7 @@ func NewWriter(brokers []string, opts WriterOptions) (*kafka.Writer, error) {
 }
 
 func newTransport() *kafka.Transport {
-	return &kafka.Transport{ClientID: "dovetail", IdleTimeout: 30 * time.Second, MetadataTTL: time.Second}
+	return &kafka.Transport{ClientID: "dovetail", IdleTimeout: 30 * time.Second, MetadataTTL: 6 * time.Second}
 }
 
 // Failed returns the indexes of the messages that a WriteMessages call with n messages
