@@ -106,11 +106,23 @@ func (s *Source) Run(ctx context.Context, h event.Handler) error {
 	s.meta = &metaDB{cfg: ccfg}
 	defer s.meta.close()
 
-	if err := s.prepare(ctx); err != nil {
+	for backoff := backoffMin; ; backoff = min(backoff*2, backoffMax) {
+		err := s.prepare(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("postgres source %s: %w", s.cfg.Name, err)
+		if err == nil {
+			break
+		}
+		if isFatal(err) || errors.Is(err, ErrWalLevel) || errors.Is(err, ErrMissingTable) || errors.Is(err, ErrSlot) {
+			return fmt.Errorf("postgres source %s: %w", s.cfg.Name, err)
+		}
+		s.log.Warn("cannot prepare the source; retrying", "err", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	if s.cfg.HeartbeatInterval > 0 {

@@ -339,7 +339,7 @@ func TestOperations(t *testing.T) {
 	testpg.Exec(t, dsn,
 		"INSERT INTO d VALUES (1, 'one', 10, repeat('x', 10000))",
 		"INSERT INTO skipped VALUES (1)",
-		"UPDATE d SET n = 11 WHERE id = 1",          // big unchanged: TOAST placeholder
+		"UPDATE d SET n = 11 WHERE id = 1",            // big unchanged: TOAST placeholder
 		"UPDATE d SET id = 2, v = 'two' WHERE id = 1", // key change: delete + create
 		"DELETE FROM d WHERE id = 2",
 		"INSERT INTO f VALUES (1, 'a')",
@@ -647,4 +647,19 @@ func dbName(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func TestFatalErrorsReturnAtOnce(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.WithDatabase(testpg.NewDB(t), "no_such_db")
+	s, err := New(Config{DSN: testpg.WithUser(dsn, "postgres", "hunter2"), Name: "fatal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = s.Run(ctx, &recorder{})
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "no_such_db") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("Run = %v, want an immediate error naming the database and no password", err)
+	}
 }
