@@ -5,8 +5,11 @@
 // configured tables (patterns resolved through the catalog), and streams from the slot's
 // confirmed_flush_lsn: every Begin…Commit of the slot becomes event.Changes followed by
 // one Handler.Commit whose position is the transaction's end LSN. Ack moves the slot's
-// flush position, and only Ack does: the server may discard WAL up to a position only after
-// the pipeline says that everything before it is durable in Kafka.
+// flush position: the server may discard WAL up to a position only after the pipeline says
+// that everything before it is durable in Kafka. The one other move is over idle WAL: when
+// the server reports its WAL end between transactions and everything handed over before
+// that report is acknowledged, that end is confirmed too (nothing unacknowledged lies
+// before it, and without it a server cannot shut down cleanly while idle).
 //
 // Heartbeats are logical decoding messages the source writes itself
 // (pg_logical_emit_message, prefix "dovetail_heartbeat", non-transactional): decoding them
