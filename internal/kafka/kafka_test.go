@@ -49,7 +49,7 @@ func writer(t *testing.T, e env, opts kafka.WriterOptions) *kafkago.Writer {
 
 func TestEnsure(t *testing.T) {
 	ctx, e := setup(t)
-	topics := kafka.TopicsFor(w, nil)
+	topics := kafka.NewTopics(e.brokers, nil)
 	// Existing (created by setup through another Topics), cached, and with another
 	// partition count: all succeed and change nothing.
 	for _, n := range []int{3, 3, 5} {

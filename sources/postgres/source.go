@@ -39,11 +39,12 @@ type Source struct {
 	acked atomic.Uint64
 
 	// Set by Run.
-	meta      *metaDB
-	info      serverInfo
-	types     sync.Map // uint32 -> *pgType
-	delivered LSN      // end LSN of the last transaction handed to Handler.Commit
-	slotStart LSN      // the slot's confirmed_flush_lsn when Run started
+	meta          *metaDB
+	info          serverInfo
+	types         sync.Map // uint32 -> *pgType
+	delivered     LSN      // end LSN of the last transaction handed to Handler.Commit
+	slotStart     LSN      // the slot's confirmed_flush_lsn when Run started
+	everConnected bool     // prepare succeeded once: later connection losses are retried
 	// idleEnd is the WAL end of a keepalive received between transactions, and idleNeeds
 	// the position that had to be acknowledged for it: once it is, nothing the server sent
 	// before idleEnd is unacknowledged, so the slot may confirm idleEnd (needed for the
@@ -112,9 +113,15 @@ func (s *Source) Run(ctx context.Context, h event.Handler) error {
 			return nil
 		}
 		if err == nil {
+			s.everConnected = true
 			break
 		}
-		if isFatal(err) || errors.Is(err, ErrWalLevel) || errors.Is(err, ErrMissingTable) || errors.Is(err, ErrSlot) {
+		// A database that cannot be reached at the first start is a config problem
+		// (wrong host or port) more often than an outage: say so at once, as Debezium
+		// does. Later losses of the connection are retried.
+		var ce *pgconn.ConnectError
+		if isFatal(err) || errors.Is(err, ErrWalLevel) || errors.Is(err, ErrMissingTable) || errors.Is(err, ErrSlot) ||
+			(errors.As(err, &ce) && !s.everConnected) {
 			return fmt.Errorf("postgres source %s: %w", s.cfg.Name, err)
 		}
 		s.log.Warn("cannot prepare the source; retrying", "err", err, "backoff", backoff)
@@ -331,6 +338,16 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 		if err != nil {
 			if pgconn.Timeout(err) && ctx.Err() == nil && !conn.IsClosed() {
 				continue
+			}
+			if ctx.Err() != nil && !conn.IsClosed() {
+				// Stopping: the pipeline acknowledged what it drained before it cancelled
+				// ctx, so tell the server now rather than leave it to the next start.
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+				if err := sendStatus(sctx, conn, s.flushLSN()); err != nil {
+					s.log.Warn("last standby status not sent", "err", err)
+				}
+				cancel()
+				return nil
 			}
 			return fmt.Errorf("receive from slot %s: %w", s.cfg.Slot, err)
 		}
