@@ -425,3 +425,66 @@ func TestKill9(t *testing.T) {
 		}
 	}
 }
+
+// TestServerProblems runs against private servers set up wrong: each problem is one clear
+// error line naming the cause, exit 1, and validate prints the fix.
+func TestServerProblems(t *testing.T) {
+	t.Parallel()
+	t.Run("wrong password", func(t *testing.T) {
+		t.Parallel()
+		srv := testpg.NewWith(t, testpg.Options{PasswordAuth: true})
+		dsn := srv.NewDB(t)
+		testpg.Exec(t, dsn, `CREATE TABLE orders (id bigint PRIMARY KEY)`,
+			`CREATE ROLE capture LOGIN REPLICATION PASSWORD 'right-pw'`,
+			`GRANT SELECT ON orders TO capture`)
+		wrong := testpg.WithUser(dsn, "capture", "wrong-pw")
+		c := newPipelineConfig(t, "wrongpw", wrong, "public.orders")
+		for _, cmd := range []string{"run", "validate"} {
+			r := dovetail(t, wrong, cmd, "-c", c.write(t))
+			if r.code != 1 {
+				t.Fatalf("%s exit %d, want 1:\n%s", cmd, r.code, r.stderr)
+			}
+			msg := lastError(r.stderr)
+			if cmd == "validate" { // validate reports problems on stdout, one per line
+				msg = r.stdout
+			}
+			if !strings.Contains(msg, "password authentication failed") || !strings.Contains(msg, "capture") {
+				t.Errorf("%s error does not name the cause:\n%s", cmd, r.stderr)
+			}
+			if strings.Contains(r.stderr+r.stdout, "wrong-pw") {
+				t.Errorf("%s output leaks the password:\n%s", cmd, r.stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(msg), "\n"); cmd == "run" && n > 0 {
+				t.Errorf("%s error spans %d lines, want one:\n%s", cmd, n+1, msg)
+			}
+		}
+	})
+	t.Run("wal_level replica", func(t *testing.T) {
+		t.Parallel()
+		srv := testpg.NewWith(t, testpg.Options{Conf: "wal_level = replica"})
+		dsn := srv.NewDB(t)
+		testpg.Exec(t, dsn, `CREATE TABLE orders (id bigint PRIMARY KEY)`)
+		c := newPipelineConfig(t, "walreplica", dsn, "public.orders")
+		r := dovetail(t, dsn, "run", "-c", c.write(t))
+		if r.code != 1 || !strings.Contains(lastError(r.stderr), "wal_level") {
+			t.Errorf("run exit %d, want 1 with an error naming wal_level:\n%s", r.code, r.stderr)
+		}
+		r = dovetail(t, dsn, "validate", "-c", c.write(t))
+		if r.code != 1 || !strings.Contains(r.stdout, "wal_level") || !strings.Contains(r.stdout, "ALTER SYSTEM SET wal_level") {
+			t.Errorf("validate exit %d, want 1 and the fix for wal_level:\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		// Nothing was created on the server: no slot, no publication.
+		var slots int
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_replication_slots`).Scan(&slots); err != nil {
+			t.Fatal(err)
+		}
+		if slots != 0 {
+			t.Errorf("%d slots left behind by a pipeline that could not run", slots)
+		}
+	})
+}

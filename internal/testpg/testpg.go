@@ -101,15 +101,25 @@ func NewDB(t testing.TB) string {
 }
 
 // New starts a private server for t alone (for tests that restart or stop it) and stops it
-// when t ends. It skips t when DOVETAIL_TEST_PG_DSN is set, as no binaries may be at hand.
-func New(t testing.TB) *Server {
+// when t ends.
+func New(t testing.TB) *Server { return NewWith(t, Options{}) }
+
+// Options change how a private server is set up.
+type Options struct {
+	// Conf is appended to postgresql.conf after Dovetail's settings, so it overrides
+	// them (e.g. "wal_level = replica").
+	Conf string
+	// PasswordAuth makes TCP logins of every role but the superuser "postgres" use
+	// scram-sha-256, for wrong-password tests.
+	PasswordAuth bool
+}
+
+// NewWith is New with options.
+func NewWith(t testing.TB, opts Options) *Server {
 	t.Helper()
-	if os.Getenv(EnvDSN) != "" {
-		t.Skipf("testpg: %s set; not starting a private server", EnvDSN)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := Start(ctx)
+	s, err := StartWith(ctx, opts)
 	if err != nil {
 		t.Fatalf("testpg: %v", err)
 	}
@@ -131,7 +141,10 @@ func (s *Server) Dir() string { return s.dir }
 // Start initialises and starts a new server in a temporary directory, using the highest
 // Postgres version installed under /usr/lib/postgresql (or the one whose binaries
 // $DOVETAIL_TEST_PG_BIN names).
-func Start(ctx context.Context) (*Server, error) {
+func Start(ctx context.Context) (*Server, error) { return StartWith(ctx, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
@@ -154,7 +167,7 @@ func Start(ctx context.Context) (*Server, error) {
 		}
 		s.asUser = "postgres"
 	}
-	if err := s.initdb(ctx); err != nil {
+	if err := s.initdb(ctx, opts); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
@@ -197,7 +210,7 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 	return cmd
 }
 
-func (s *Server) initdb(ctx context.Context) error {
+func (s *Server) initdb(ctx context.Context, opts Options) error {
 	data := filepath.Join(s.dir, "data")
 	out, err := s.command(ctx, "initdb", "-D", data, "-U", "postgres", "--auth=trust",
 		"-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput()
@@ -217,7 +230,7 @@ full_page_writes = off
 wal_sender_timeout = 60s
 timezone = 'UTC'
 log_timezone = 'UTC'
-`
+` + opts.Conf + "\n"
 	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("configure postgres: %w", err)
@@ -228,6 +241,11 @@ log_timezone = 'UTC'
 	}
 	hba := "local all all trust\nlocal replication all trust\n" +
 		"host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n"
+	if opts.PasswordAuth {
+		hba = "local all all trust\nlocal replication all trust\n" +
+			"host all postgres 127.0.0.1/32 trust\nhost replication postgres 127.0.0.1/32 trust\n" +
+			"host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n"
+	}
 	if err := os.WriteFile(filepath.Join(data, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
 		return fmt.Errorf("configure postgres: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -564,11 +563,8 @@ func TestReconnect(t *testing.T) {
 }
 
 func TestRestartServer(t *testing.T) {
-	if testing.Short() || os.Getenv(testpg.EnvDSN) != "" {
-		t.Skip("needs a private server")
-	}
 	t.Parallel()
-	srv := testpg.New(t)
+	srv := testpg.New(t) // a private server of its own, which the test restarts
 	dsn := srv.NewDB(t)
 	testpg.Exec(t, dsn, "CREATE TABLE t (id int PRIMARY KEY)")
 	s, rec := start(t, Config{DSN: dsn})
