@@ -117,7 +117,7 @@ func Build(ctx context.Context, cfgs []*configs.Pipeline, log *slog.Logger) (*Wo
 		w.HTTPListen = cfgs[0].HTTP.Listen
 	}
 	for _, cfg := range cfgs {
-		p, err := buildPipeline(ctx, cfg, log.With("pipeline", cfg.Name), w)
+		p, err := buildPipeline(ctx, cfg, log, w)
 		if err != nil {
 			w.Close()
 			return nil, err
@@ -128,7 +128,8 @@ func Build(ctx context.Context, cfgs []*configs.Pipeline, log *slog.Logger) (*Wo
 	return w, nil
 }
 
-func buildPipeline(ctx context.Context, cfg *configs.Pipeline, log *slog.Logger, w *Worker) (*Pipeline, error) {
+func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger, w *Worker) (*Pipeline, error) {
+	log := base.With("pipeline", cfg.Name)
 	src, err := newSource(cfg, log)
 	if err != nil {
 		return nil, err
@@ -160,7 +161,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, log *slog.Logger,
 		Encoder:     schema.NewEncoder(reg, cfg.Kafka.TopicPrefix),
 		Producer:    writer,
 		Topics:      kafka.TopicsFor(writer, log),
-		Logger:      log,
+		Logger:      base,
 		Brokers:     ep.brokers,
 		RegistryURL: ep.registry,
 		Partitions:  cfg.Kafka.Partitions,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -423,6 +424,39 @@ func TestKill9(t *testing.T) {
 		if id <= total && n != before[id] {
 			t.Errorf("row %d re-sent after a clean SIGTERM stop (%d -> %d copies)", id, before[id], n)
 		}
+	}
+
+	// `dovetail tail` prints every record of the running worker's topic, decoded.
+	r := dovetail(t, dsn, "tail", "-c", file, "--topics", `^kill9\.public\.items$`)
+	if r.code != 0 {
+		t.Fatalf("tail exit %d:\n%s", r.code, r.stderr)
+	}
+	creates := 0
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var rec struct {
+			Topic string
+			Key   struct{ ID int64 }
+			Value *struct {
+				Op    string
+				After struct{ ID int64 }
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("tail printed %q: %v", line, err)
+		}
+		if rec.Value != nil && rec.Value.Op == "c" {
+			creates++
+			if rec.Key.ID != rec.Value.After.ID || rec.Value.After.ID < 1 {
+				t.Errorf("tail line with key %d and after.id %d", rec.Key.ID, rec.Value.After.ID)
+			}
+		}
+	}
+	want := 0
+	for _, n := range after {
+		want += n
+	}
+	if creates != want {
+		t.Errorf("tail printed %d creates, the topic holds %d", creates, want)
 	}
 }
 

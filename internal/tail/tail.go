@@ -1,15 +1,23 @@
-// Package tail prints a pipeline's Kafka records decoded, one JSON object per line, as
-// Confluent's kafka-avro-console-consumer does (Avro's JSON encoding). It is what
-// `dovetail tail` and the demo show; it reads Kafka and the registry only, like any
+// Package tail prints a pipeline's Kafka records decoded, one JSON object per line. It is
+// what `dovetail tail` and the demo show; it reads Kafka and the registry only, like any
 // outside consumer.
+//
+// Values are shown as a person reads them, like Debezium's JSON converter without
+// schemas: unions unwrapped ({"int": 5} is 5), decimals as exact decimal strings, bytes
+// as base64. Object keys are sorted.
 package tail
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"regexp"
+	"strings"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -45,7 +53,8 @@ func Tail(ctx context.Context, dec *schema.Decoder, opts Options, w io.Writer) e
 		kgo.ConsumeRegex(),
 		kgo.ConsumeTopics(opts.Topics),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.MetadataMinAge(250e6),
+		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.MetadataMaxAge(time.Second), // find topics created after the start soon
 	)
 	if err != nil {
 		return fmt.Errorf("connect to kafka %v: %w", opts.Brokers, err)
@@ -104,22 +113,87 @@ func Tail(ctx context.Context, dec *schema.Decoder, opts Options, w io.Writer) e
 	}
 }
 
-// text renders framed Avro bytes in Avro's JSON encoding; nil stays null.
+// text renders framed Avro bytes as readable JSON; nil stays null.
 func text(ctx context.Context, dec *schema.Decoder, data []byte) (json.RawMessage, error) {
 	if len(data) == 0 {
 		return json.RawMessage("null"), nil
 	}
-	native, id, err := dec.Decode(ctx, data)
+	native, _, err := dec.Decode(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	codec, err := dec.Codec(ctx, id)
-	if err != nil {
-		return nil, err
+	return json.Marshal(readable(native))
+}
+
+// readable turns goavro's native values into plain JSON values.
+func readable(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			for k, inner := range x {
+				if isUnionBranch(k) {
+					return readable(inner)
+				}
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, inner := range x {
+			out[k] = readable(inner)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, inner := range x {
+			out[i] = readable(inner)
+		}
+		return out
+	case *big.Rat:
+		return decimalString(x)
+	case []byte:
+		return base64.StdEncoding.EncodeToString(x)
+	case float32:
+		return floatValue(float64(x))
+	case float64:
+		return floatValue(x)
 	}
-	b, err := codec.TextualFromNative(nil, native)
-	if err != nil {
-		return nil, fmt.Errorf("render schema %d as json: %w", id, err)
+	return v
+}
+
+// isUnionBranch reports whether k is how goavro names a union branch: a primitive type or
+// a named type's full name. Record field names never contain dots.
+func isUnionBranch(k string) bool {
+	switch k {
+	case "boolean", "int", "long", "float", "double", "bytes", "string", "array", "map":
+		return true
 	}
-	return b, nil
+	return strings.Contains(k, ".")
+}
+
+// decimalString renders r exactly with the fewest decimals (Avro decimals always end).
+func decimalString(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	d := new(big.Int).Set(r.Denom())
+	scale := 0
+	ten := big.NewInt(10)
+	for mod := new(big.Int); scale < 1000; scale++ {
+		if mod.Mod(new(big.Int).Exp(ten, big.NewInt(int64(scale)), nil), d).Sign() == 0 {
+			break
+		}
+	}
+	return r.FloatString(scale)
+}
+
+// floatValue keeps NaN and infinities printable (JSON has no such numbers).
+func floatValue(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return f
 }

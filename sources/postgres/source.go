@@ -58,7 +58,7 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Name, "slot", cfg.Slot)}, nil
+	return &Source{cfg: cfg, log: cfg.Logger.With("slot", cfg.Slot)}, nil
 }
 
 // Slot returns the replication slot's name (configured or default).
