@@ -32,6 +32,7 @@ type harness struct {
 	dsn     string
 	dataDir string
 	extra   string
+	http    string // http.listen; "" disables
 	cfg     *configs.Pipeline
 	w       *pipelines.Worker
 	cancel  context.CancelFunc
@@ -70,8 +71,8 @@ kafka:
 schema_registry:
   listen: 127.0.0.1:0
 http:
-  listen: ""
-`, h.name, h.dataDir, h.extra)
+  listen: "%s"
+`, h.name, h.dataDir, h.extra, h.http)
 }
 
 // start runs the pipeline until stop.
