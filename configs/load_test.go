@@ -313,10 +313,7 @@ func TestLoadAll(t *testing.T) {
 	if ps, err := LoadAll(dir("minimal.yaml", "external.yaml", "mysql.yaml"), testEnv); err != nil {
 		// external.yaml runs no embedded broker or registry, so it does not clash with
 		// minimal.yaml's defaults; mysql.yaml clashes on every listener.
-		var msgs []string
-		for _, line := range strings.Split(err.Error(), "\n") {
-			msgs = append(msgs, line)
-		}
+		msgs := strings.Split(err.Error(), "\n")
 		want := []string{
 			"testdata/mysql.yaml: kafka.listen: 127.0.0.1:9092 is also kafka.listen of testdata/minimal.yaml",
 			"testdata/mysql.yaml: schema_registry.listen: 127.0.0.1:8081 is also schema_registry.listen of testdata/minimal.yaml",

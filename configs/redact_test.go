@@ -33,7 +33,7 @@ func TestRedactString(t *testing.T) {
 // ways of printing a Pipeline, show a password: not the DSN's, nor one embedded in
 // another DSN-like value, nor one in a value of the wrong type.
 func TestNoSecretLeaks(t *testing.T) {
-	p, err := Load(filepath.Join("testdata", "secrets.yaml"), testEnv)
+	_, err := Load(filepath.Join("testdata", "secrets.yaml"), testEnv)
 	if err == nil {
 		t.Fatal("secrets.yaml has a bad broker address and should not load")
 	}
@@ -42,7 +42,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	}
 
 	// The same config with valid brokers loads; print it every way we can.
-	p, err = parse("secrets.yaml", "yaml", []byte(`
+	p, err := parse("secrets.yaml", "yaml", []byte(`
 name: shop
 source:
   kind: postgres
@@ -68,7 +68,7 @@ kafka:
 		"%v":       fmt.Sprintf("%v", p),
 		"%+v":      fmt.Sprintf("%+v", p),
 		"%#v":      fmt.Sprintf("%#v", p),
-		"%s dsn":   fmt.Sprintf("%s", p.Source.DSN),
+		"%s dsn":   fmt.Sprint(p.Source.DSN),
 		"slog":     logged.String(),
 	}
 	for how, out := range outputs {

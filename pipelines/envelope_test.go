@@ -49,14 +49,6 @@ type rec struct {
 
 func (r rec) source() map[string]any { return r.value["source"].(map[string]any) }
 
-func (r rec) lsn() int64 {
-	if r.value == nil {
-		return -1
-	}
-	l, _ := r.source()["lsn"].(int64)
-	return l
-}
-
 func TestEnvelopes(t *testing.T) {
 	t.Parallel()
 	dsn := testpg.NewDB(t)
