@@ -33,6 +33,8 @@ type harness struct {
 	dataDir string
 	extra   string
 	http    string // http.listen; "" disables
+	// kafkaYAML and registryYAML replace the embedded defaults' config lines when set.
+	kafkaYAML, registryYAML string
 	cfg     *configs.Pipeline
 	w       *pipelines.Worker
 	cancel  context.CancelFunc
@@ -58,6 +60,13 @@ func newHarness(t *testing.T, dsn string, tables []string, extra string) *harnes
 }
 
 func (h *harness) config() string {
+	kafkaYAML, registryYAML := h.kafkaYAML, h.registryYAML
+	if kafkaYAML == "" {
+		kafkaYAML = "listen: 127.0.0.1:0"
+	}
+	if registryYAML == "" {
+		registryYAML = "listen: 127.0.0.1:0"
+	}
 	return fmt.Sprintf(`name: %s
 data_dir: %s
 source:
@@ -65,14 +74,14 @@ source:
   dsn: ${TEST_DSN}
   heartbeat_interval: 500ms%s
 kafka:
-  listen: 127.0.0.1:0
+  %s
   partitions: 3
   linger: 5ms
 schema_registry:
-  listen: 127.0.0.1:0
+  %s
 http:
   listen: "%s"
-`, h.name, h.dataDir, h.extra, h.http)
+`, h.name, h.dataDir, h.extra, kafkaYAML, registryYAML, h.http)
 }
 
 // start runs the pipeline until stop.

@@ -8,6 +8,7 @@ type pipelineMetrics struct {
 	records      prometheus.Counter
 	heartbeats   prometheus.Counter
 	acks         prometheus.Counter
+	retries      prometheus.Counter
 	flushSeconds prometheus.Histogram
 }
 
@@ -25,12 +26,14 @@ func newPipelineMetrics(reg prometheus.Registerer, name string) *pipelineMetrics
 			Name: "dovetail_heartbeats_total", Help: "Heartbeats received from the source.", ConstLabels: l}),
 		acks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dovetail_source_acks_total", Help: "Positions acknowledged to the source.", ConstLabels: l}),
+		retries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dovetail_kafka_write_retries_total", Help: "Kafka writes retried after a failure.", ConstLabels: l}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "dovetail_kafka_flush_seconds", Help: "Time to write one batch to Kafka.",
 			ConstLabels: l, Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.changes, m.records, m.heartbeats, m.acks, m.flushSeconds)
+		reg.MustRegister(m.changes, m.records, m.heartbeats, m.acks, m.retries, m.flushSeconds)
 	}
 	return m
 }

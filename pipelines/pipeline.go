@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
+	dkafka "github.com/dovetail-cdc/dovetail/internal/kafka"
 )
 
 // Source is a change capture: it streams into h until ctx is done (then it returns nil after
@@ -175,13 +176,39 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	return nil
 }
 
-// flush writes a batch's committed records and acknowledges its position.
+// flush writes a batch's records and acknowledges its position. Failures Kafka may get
+// over (a broker down, a leader moving) are retried with backoff, rewriting only the
+// records that failed, for as long as ctx lasts: the source waits meanwhile, so nothing
+// is skipped. A record Kafka can never take (too large, invalid) stops the pipeline.
 func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
-	if len(bt.msgs) > 0 {
-		start := time.Now()
-		if err := p.Producer.WriteMessages(ctx, bt.msgs...); err != nil {
-			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(bt.msgs), describeWriteError(err))
+	msgs := bt.msgs
+	backoff := 100 * time.Millisecond
+	start := time.Now()
+	for len(msgs) > 0 {
+		err := p.Producer.WriteMessages(ctx, msgs...)
+		if err == nil {
+			break
 		}
+		if ctx.Err() != nil || permanent(err) {
+			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(msgs), describeWriteError(err))
+		}
+		failed := dkafka.Failed(err, len(msgs))
+		retry := make([]kafka.Message, 0, len(failed))
+		for _, i := range failed {
+			retry = append(retry, msgs[i])
+		}
+		msgs = retry
+		p.log().Warn("kafka write failed; retrying", "records", len(msgs), "backoff", backoff,
+			"err", describeWriteError(err))
+		p.metrics.retries.Inc()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(msgs), ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	if len(bt.msgs) > 0 {
 		p.metrics.records.Add(float64(len(bt.msgs)))
 		p.metrics.flushSeconds.Observe(time.Since(start).Seconds())
 	}
@@ -191,6 +218,36 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 		p.metrics.acks.Inc()
 	}
 	return nil
+}
+
+// permanent reports whether a write error will not go away by retrying: a record larger
+// than the producer or the broker allows, or another error Kafka marks as not retriable.
+func permanent(err error) bool {
+	var tooLarge kafka.MessageTooLargeError
+	if errors.As(err, &tooLarge) {
+		return true
+	}
+	check := func(e error) bool {
+		var ke kafka.Error
+		return errors.As(e, &ke) && !ke.Temporary()
+	}
+	var we kafka.WriteErrors
+	if errors.As(err, &we) {
+		for _, e := range we {
+			if e != nil && check(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return check(err)
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Logger == nil {
+		return slog.Default().With("pipeline", p.Name)
+	}
+	return p.Logger.With("pipeline", p.Name)
 }
 
 // describeWriteError names the first failed record of a kafka-go batch error.
