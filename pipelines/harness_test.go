@@ -35,14 +35,14 @@ type harness struct {
 	http    string // http.listen; "" disables
 	// kafkaYAML and registryYAML replace the embedded defaults' config lines when set.
 	kafkaYAML, registryYAML string
-	cfg     *configs.Pipeline
-	w       *pipelines.Worker
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when Run returned, with its error in err
-	err     error
-	brokers []string
-	regURL  string
-	dec     *schema.Decoder
+	cfg                     *configs.Pipeline
+	w                       *pipelines.Worker
+	cancel                  context.CancelFunc
+	done                    chan struct{} // closed when Run returned, with its error in err
+	err                     error
+	brokers                 []string
+	regURL                  string
+	dec                     *schema.Decoder
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
