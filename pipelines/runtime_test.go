@@ -37,7 +37,8 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func slotLSN(t *testing.T, dsn, slot string) uint64 {
+// queryLSN runs a query returning one pg_lsn and returns it as a number.
+func queryLSN(t *testing.T, dsn, query string, args ...any) uint64 {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), dsn)
 	if err != nil {
@@ -45,26 +46,18 @@ func slotLSN(t *testing.T, dsn, slot string) uint64 {
 	}
 	defer conn.Close(context.Background())
 	var lsn uint64
-	err = conn.QueryRow(context.Background(),
-		`SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = $1`, slot).Scan(&lsn)
-	if err != nil {
-		t.Fatalf("read slot %s: %v", slot, err)
+	if err := conn.QueryRow(context.Background(), "SELECT ("+query+") - '0/0'::pg_lsn", args...).Scan(&lsn); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
 	return lsn
 }
 
+func slotLSN(t *testing.T, dsn, slot string) uint64 {
+	return queryLSN(t, dsn, `SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = $1`, slot)
+}
+
 func currentLSN(t *testing.T, dsn string) uint64 {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	var lsn uint64
-	if err := conn.QueryRow(context.Background(), `SELECT pg_current_wal_lsn() - '0/0'::pg_lsn`).Scan(&lsn); err != nil {
-		t.Fatal(err)
-	}
-	return lsn
+	return queryLSN(t, dsn, `SELECT pg_current_wal_lsn()`)
 }
 
 // TestIdleHeartbeatsMetricsAndRestart: heartbeats tick and move the slot while the
