@@ -1,6 +1,7 @@
 package pipelines_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -200,7 +201,8 @@ func (h *harness) decode(data []byte) map[string]any {
 }
 
 // pythonDecode decodes topics with the independent decoder (Debian's python3-avro and
-// python3-confluent-kafka), returning one JSON object per record.
+// python3-confluent-kafka), returning one JSON object per record with numbers kept exact
+// (json.Number), so 64-bit limits survive the comparison.
 func (h *harness) pythonDecode(topics ...string) []map[string]any {
 	h.t.Helper()
 	root, err := filepath.Abs("..")
@@ -215,14 +217,13 @@ func (h *harness) pythonDecode(topics ...string) []map[string]any {
 	if err != nil {
 		h.t.Fatalf("independent decoder: %v\n%s", err, stderr.String())
 	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	dec.UseNumber()
 	var recs []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line == "" {
-			continue
-		}
+	for dec.More() {
 		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			h.t.Fatalf("independent decoder printed %q: %v", line, err)
+		if err := dec.Decode(&m); err != nil {
+			h.t.Fatalf("independent decoder output: %v", err)
 		}
 		recs = append(recs, m)
 	}

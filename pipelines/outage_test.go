@@ -22,13 +22,15 @@ func TestKafkaOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { b.Close() }()
+	// Cleanups run last-in first-out: the pipeline (registered by h.start) drains before
+	// the broker and registry go away.
+	t.Cleanup(func() { b.Close() })
 	reg, err := registry.NewServer(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rctx, stopReg := context.WithCancel(ctx)
-	defer stopReg()
+	t.Cleanup(stopReg)
 	regURL, _, err := reg.Start(rctx, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

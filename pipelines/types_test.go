@@ -8,8 +8,6 @@ import (
 	"math"
 	"math/big"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -403,7 +401,7 @@ func TestTypes(t *testing.T) {
 	}
 
 	// 2. The independent decoder: python3-avro with only the registry's REST API.
-	recs := pythonDecodeExact(t, h, topic)
+	recs := h.pythonDecode(topic)
 	if len(recs) != 2 {
 		t.Fatalf("independent decoder read %d records, want 2", len(recs))
 	}
@@ -510,7 +508,7 @@ func TestTypesUnchangedToast(t *testing.T) {
 	}
 
 	var pyUpd map[string]any
-	for _, r := range pythonDecodeExact(t, h, topic) {
+	for _, r := range h.pythonDecode(topic) {
 		if v, _ := r["value"].(map[string]any); v["op"] == "u" {
 			pyUpd, _ = v["after"].(map[string]any)
 		}
@@ -668,35 +666,6 @@ func pyShow(v any) string {
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return fmt.Sprintf("%#v", v)
-}
-
-// pythonDecodeExact is harness.pythonDecode keeping JSON numbers exact (json.Number), so
-// 64-bit limits survive the comparison.
-func pythonDecodeExact(t *testing.T, h *harness, topic string) []map[string]any {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("/usr/bin/python3", filepath.Join(root, "scripts", "avro_decode.py"),
-		strings.Join(h.brokers, ","), h.regURL, topic)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("independent decoder: %v\n%s", err, stderr.String())
-	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	dec.UseNumber()
-	var recs []map[string]any
-	for dec.More() {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			t.Fatalf("independent decoder output: %v", err)
-		}
-		recs = append(recs, m)
-	}
-	return recs
 }
 
 // valueFields returns the fields of the Value record in the latest registered value

@@ -264,19 +264,21 @@ func decimalSchema(t *event.Type) object {
 	delete(extra, "scale")
 	delete(extra, "connect.decimal.precision")
 	p = params(p, extra)
-	o := object{{"type", "bytes"}, {"scale", t.Scale}}
-	if t.Precision > 0 {
-		o = append(o, member{"precision", t.Precision})
+	// Confluent's AvroConverter writes precision 64 (its default) when the Connect schema
+	// gives none, as Debezium's money does; the logical type is always there.
+	precision := t.Precision
+	if precision <= 0 {
+		precision = defaultDecimalPrecision
 	}
-	o = append(o,
+	return append(object{{"type", "bytes"}, {"scale", t.Scale}, {"precision", precision}},
 		member{"connect.version", 1},
 		member{"connect.parameters", p},
-		member{"connect.name", decimalName})
-	if t.Precision > 0 {
-		o = append(o, member{"logicalType", "decimal"})
-	}
-	return o
+		member{"connect.name", decimalName},
+		member{"logicalType", "decimal"})
 }
+
+// defaultDecimalPrecision is Confluent AvroData's CONNECT_AVRO_DECIMAL_PRECISION_DEFAULT.
+const defaultDecimalPrecision = 64
 
 // field is a required record field.
 func field(name string, typ any) object { return object{{"name", name}, {"type", typ}} }

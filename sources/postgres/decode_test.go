@@ -40,10 +40,12 @@ func TestDecoders(t *testing.T) {
 		{"ts", decodeTimestampMicros, "1969-12-31 23:59:59.999999", int64(-1)},
 		{"ts ms floor", decodeTimestampMillis, "1969-12-31 23:59:59.999", int64(-1)},
 		{"ts inf", decodeTimestampMicros, "infinity", tsInfinityMicros},
-		{"tstz", decodeTimestampTZ, "2024-07-01 12:00:00.120-04", "2024-07-01T16:00:00.12Z"},
-		{"tstz lmt", decodeTimestampTZ, "1800-01-01 00:00:00+00:53:28", "1799-12-31T23:06:32Z"},
-		{"tstz bc", decodeTimestampTZ, "0044-03-15 12:00:00+00 BC", "-0043-03-15T12:00:00Z"},
-		{"tstz big", decodeTimestampTZ, "10000-01-01 00:00:00+00", "+10000-01-01T00:00:00Z"},
+		{"tstz", tstz(6), "2024-07-01 12:00:00.120-04", "2024-07-01T16:00:00.120000Z"},
+		{"tstz(3)", tstz(3), "2024-07-01 12:00:00.5-04", "2024-07-01T16:00:00.500Z"},
+		{"tstz(0)", tstz(0), "2024-07-01 12:00:00-04", "2024-07-01T16:00:00Z"},
+		{"tstz lmt", tstz(6), "1800-01-01 00:00:00+00:53:28", "1799-12-31T23:06:32.000000Z"},
+		{"tstz bc", tstz(6), "0044-03-15 12:00:00+00 BC", "-0043-03-15T12:00:00.000000Z"},
+		{"tstz big", tstz(6), "10000-01-01 00:00:00+00", "+10000-01-01T00:00:00.000000Z"},
 		{"interval", decodeInterval, "1 year 2 mons 3 days 04:05:06.5", int64(37091106500000)},
 		{"interval neg", decodeInterval, "-1 days -00:00:01.5", int64(-86401500000)},
 		{"interval zero", decodeInterval, "00:00:00", int64(0)},
@@ -163,4 +165,9 @@ func TestPatterns(t *testing.T) {
 	if !all.included("x", "y") || all.included("pg_catalog", "pg_class") {
 		t.Error("empty Tables should include user tables only")
 	}
+}
+
+// tstz is decodeTimestampTZ for a column of precision p.
+func tstz(p int) func(string) (any, error) {
+	return func(s string) (any, error) { return decodeTimestampTZ(s, p) }
 }

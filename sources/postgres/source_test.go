@@ -196,8 +196,9 @@ func TestTypes(t *testing.T) {
 		{"timestamp(3)", "'2024-01-02 03:04:05.123'", ms("2024-01-02 03:04:05.123"), event.KindInt64, "io.debezium.time.Timestamp", nil},
 		{"timestamp(0)", "'1900-01-01 00:00:00'", ms("1900-01-01 00:00:00"), event.KindInt64, "io.debezium.time.Timestamp", nil},
 		{"timestamp", "'infinity'", int64(9223372036825200000), event.KindInt64, "io.debezium.time.MicroTimestamp", nil},
-		{"timestamptz", "'2024-07-01 12:00:00'", "2024-07-01T16:00:00Z", event.KindString, "io.debezium.time.ZonedTimestamp", nil}, // session zone New York
-		{"timestamptz", "'2024-01-01 00:00:00.5+00'", "2024-01-01T00:00:00.5Z", event.KindString, "io.debezium.time.ZonedTimestamp", nil},
+		{"timestamptz", "'2024-07-01 12:00:00'", "2024-07-01T16:00:00.000000Z", event.KindString, "io.debezium.time.ZonedTimestamp", nil}, // session zone New York
+		{"timestamptz", "'2024-01-01 00:00:00.5+00'", "2024-01-01T00:00:00.500000Z", event.KindString, "io.debezium.time.ZonedTimestamp", nil},
+		{"timestamptz(0)", "'2024-01-01 00:00:00.4+00'", "2024-01-01T00:00:00Z", event.KindString, "io.debezium.time.ZonedTimestamp", nil},
 		{"timestamptz", "'-infinity'", "-infinity", event.KindString, "io.debezium.time.ZonedTimestamp", nil},
 		{"interval", "'1 year 2 mons 3 days 04:05:06.5'", int64(37091106500000), event.KindInt64, "io.debezium.time.MicroDuration", nil},
 		{"interval", "'-1 day -1.5 seconds'", int64(-86401500000), event.KindInt64, "io.debezium.time.MicroDuration", nil},
@@ -219,7 +220,7 @@ func TestTypes(t *testing.T) {
 		{"int4[]", "'{1,NULL,3}'", []any{int32(1), nil, int32(3)}, event.KindArray, "", nil},
 		{"text[]", `'{"a,b",NULL,"NULL","q\"x"}'`, []any{"a,b", nil, "NULL", `q"x`}, event.KindArray, "", nil},
 		{"numeric(4,1)[]", "'{1.5,NULL}'", []any{rat("3/2"), nil}, event.KindArray, "", nil},
-		{"timestamptz[]", "'{\"2024-07-01 12:00:00\"}'", []any{"2024-07-01T16:00:00Z"}, event.KindArray, "", nil},
+		{"timestamptz[]", "'{\"2024-07-01 12:00:00\"}'", []any{"2024-07-01T16:00:00.000000Z"}, event.KindArray, "", nil},
 		{"mood[]", "'{sad,happy}'", []any{"sad", "happy"}, event.KindArray, "", nil},
 		{"int2[]", "'{{1,2},{3,4}}'", []any{int32(1), int32(2), int32(3), int32(4)}, event.KindArray, "", nil},
 	}

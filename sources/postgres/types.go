@@ -342,8 +342,9 @@ func builtinCodec(oid uint32, typmod int32) (codec, bool) {
 		return codec{typ: event.Type{Kind: event.KindInt64, Name: "io.debezium.time.MicroTimestamp", SourceType: timeSource("timestamp", typmod)},
 			decode: decodeTimestampMicros, zero: int64(0)}, true
 	case oidTimestampTZ:
+		p := timePrecision(typmod)
 		return codec{typ: event.Type{Kind: event.KindString, Name: "io.debezium.time.ZonedTimestamp", SourceType: timeSource("timestamptz", typmod)},
-			decode: decodeTimestampTZ, zero: "1970-01-01T00:00:00Z"}, true
+			decode: func(s string) (any, error) { return decodeTimestampTZ(s, p) }, zero: formatISO(time.Unix(0, 0).UTC(), p)}, true
 	case oidInterval:
 		return codec{typ: event.Type{Kind: event.KindInt64, Name: "io.debezium.time.MicroDuration", SourceType: "interval"},
 			decode: decodeInterval, zero: int64(0)}, true
@@ -697,7 +698,8 @@ func decodeTimestampMillis(s string) (any, error) {
 	return ms, nil
 }
 
-func decodeTimestampTZ(s string) (any, error) {
+// decodeTimestampTZ decodes a timestamptz of precision p (fraction digits).
+func decodeTimestampTZ(s string, p int) (any, error) {
 	if s == "infinity" || s == "-infinity" {
 		return s, nil
 	}
@@ -705,12 +707,13 @@ func decodeTimestampTZ(s string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return formatISO(time.UnixMicro(us).UTC()), nil
+	return formatISO(time.UnixMicro(us).UTC(), p), nil
 }
 
-// formatISO formats t as Java's DateTimeFormatter.ISO_OFFSET_DATE_TIME does for a UTC
-// OffsetDateTime: fraction digits only as needed, "Z", years outside 0-9999 signed.
-func formatISO(t time.Time) string {
+// formatISO formats t as Debezium's ZonedTimestamp.toIsoString does for a UTC time and a
+// column of precision p: ISO-8601 with exactly p fraction digits (none for p = 0), "Z",
+// years outside 0-9999 signed.
+func formatISO(t time.Time, p int) string {
 	y := t.Year()
 	var year string
 	switch {
@@ -721,7 +724,11 @@ func formatISO(t time.Time) string {
 	default:
 		year = fmt.Sprintf("%04d", y)
 	}
-	return year + t.Format("-01-02T15:04:05.999999Z07:00")
+	layout := "-01-02T15:04:05"
+	if p > 0 {
+		layout += "." + strings.Repeat("0", min(p, 9))
+	}
+	return year + t.Format(layout+"Z07:00")
 }
 
 // decodeInterval converts IntervalStyle=postgres output ("1 year 2 mons -3 days
