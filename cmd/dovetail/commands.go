@@ -73,7 +73,7 @@ func newValidateCmd() *cobra.Command {
 					return fmt.Errorf("%s: %w", cfg.File, err)
 				}
 				for _, p := range problems {
-					fmt.Fprintf(out, "%s: %s\n", cfg.File, p)
+					fmt.Fprintf(out, "%s: %s\n", cfg.File, oneLine(p.String()))
 				}
 				if check.Blocking(problems) {
 					blocking++

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -47,7 +48,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "dovetail:", err)
+	// pgconn lists each connection attempt on an indented line of its own; keep a
+	// runtime failure to one line. Config errors keep one line per problem.
+	fmt.Fprintln(stderr, "dovetail:", oneLine(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return exitUsage
@@ -97,4 +100,10 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.Name(), args)}
 	}
 	return nil
+}
+
+// oneLine joins the indented continuation lines pgconn uses for each connection attempt.
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, ":\n\t", ": ")
+	return strings.ReplaceAll(s, "\n\t", "; ")
 }
