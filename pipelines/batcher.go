@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
@@ -36,8 +37,6 @@ type batch struct {
 	committed int
 	// ack is the position to acknowledge once msgs[:committed] are durable; nil for none.
 	ack event.Position
-	// changes counts the row changes in msgs (metrics).
-	changes int
 }
 
 func (b *batch) empty() bool { return len(b.msgs) == 0 && b.ack == nil }
@@ -63,6 +62,14 @@ type batcher struct {
 	out    chan *batch
 	// draining closes when the pipeline stops taking events.
 	draining chan struct{}
+	// counters caches the per table and op change counters; only the source's goroutine
+	// uses it.
+	counters map[counterKey]prometheus.Counter
+}
+
+type counterKey struct {
+	table *event.Table
+	op    event.Op
 }
 
 func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombstones bool, m *pipelineMetrics) *batcher {
@@ -73,6 +80,7 @@ func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombs
 		known:    map[string]bool{},
 		out:      make(chan *batch, 1),
 		draining: make(chan struct{}),
+		counters: map[counterKey]prometheus.Counter{},
 	}
 }
 
@@ -105,11 +113,10 @@ func (b *batcher) admit(ctx context.Context) error {
 	}
 }
 
-func (b *batcher) add(ctx context.Context, msgs []kafka.Message, changes int, ack event.Position) error {
+func (b *batcher) add(ctx context.Context, ack event.Position, msgs ...kafka.Message) error {
 	b.mu.Lock()
 	c := b.cur
 	c.msgs = append(c.msgs, msgs...)
-	c.changes += changes
 	if ack != nil {
 		c.committed = len(c.msgs)
 		c.ack = ack
@@ -167,12 +174,22 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	msgs := []kafka.Message{{Topic: topic, Key: key, Value: value}}
+	b.count(c)
 	if c.Op == event.OpDelete && b.tombstones && key != nil {
-		msgs = append(msgs, kafka.Message{Topic: topic, Key: key})
+		return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
 	}
-	b.metrics.changes.WithLabelValues(c.Table.ID.String(), string(c.Op)).Inc()
-	return b.add(ctx, msgs, 1, nil)
+	return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value})
+}
+
+// count counts a change in the metrics.
+func (b *batcher) count(c *event.Change) {
+	k := counterKey{c.Table, c.Op}
+	ctr, ok := b.counters[k]
+	if !ok {
+		ctr = b.metrics.changes.WithLabelValues(c.Table.ID.String(), string(c.Op))
+		b.counters[k] = ctr
+	}
+	ctr.Inc()
 }
 
 func (b *batcher) Message(ctx context.Context, m *event.Message) error {
@@ -186,14 +203,14 @@ func (b *batcher) Message(ctx context.Context, m *event.Message) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	return b.add(ctx, []kafka.Message{{Topic: topic, Key: key, Value: value}}, 0, nil)
+	return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
 func (b *batcher) Commit(ctx context.Context, pos event.Position) error {
 	if err := b.admit(ctx); err != nil {
 		return err
 	}
-	return b.add(ctx, nil, 0, pos)
+	return b.add(ctx, pos)
 }
 
 func (b *batcher) Heartbeat(ctx context.Context, ts time.Time, pos event.Position) error {
@@ -208,5 +225,5 @@ func (b *batcher) Heartbeat(ctx context.Context, ts time.Time, pos event.Positio
 		return err
 	}
 	b.metrics.heartbeats.Inc()
-	return b.add(ctx, []kafka.Message{{Topic: topic, Key: key, Value: value}}, 0, pos)
+	return b.add(ctx, pos, kafka.Message{Topic: topic, Key: key, Value: value})
 }
