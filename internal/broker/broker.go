@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -38,6 +39,9 @@ type Broker struct {
 	unlock  func() error
 	logger  *slog.Logger
 }
+
+// SegmentBytes is the size at which the broker starts a new log segment file.
+const SegmentBytes = 8 << 20
 
 // ErrLocked is returned by Start when another broker already uses the data directory.
 var ErrLocked = errors.New("data directory is in use by another broker")
@@ -80,6 +84,10 @@ func Start(ctx context.Context, opts Options) (*Broker, error) {
 		kfake.ClusterID("dovetail"),
 		kfake.DefaultNumPartitions(1), // CreateTopics with -1 partitions; kfake's own is 10
 		kfake.WithLogger(slogLogger{logger}),
+		// kfake reads a whole segment file into memory when it reloads a partition;
+		// Kafka's 1 GiB default (kfake: 100 MiB) would make the restart's memory peak grow
+		// with the retained log, so keep segments small.
+		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.Itoa(SegmentBytes)}),
 	}
 	if opts.SyncWrites {
 		kopts = append(kopts, kfake.SyncWrites())

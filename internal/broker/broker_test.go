@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -239,5 +241,44 @@ func TestStartErrors(t *testing.T) {
 	defer b.Close()
 	if _, err := broker.Start(t.Context(), broker.Options{DataDir: t.TempDir(), Listen: b.Addr()}); err == nil {
 		t.Error("Start on a port in use succeeded")
+	}
+}
+
+// The log rolls into segment files of at most SegmentBytes, so a restart reloads it a
+// small file at a time.
+func TestSegmentsRoll(t *testing.T) {
+	dir := t.TempDir()
+	b := start(t, dir)
+	defer b.Close()
+	ctx := t.Context()
+	if err := kafka.NewTopics([]string{b.Addr()}, nil).Ensure(ctx, "big", 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	w, err := kafka.NewWriter([]string{b.Addr()}, kafka.WriterOptions{Compression: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	value := bytes.Repeat([]byte("x"), 100<<10)
+	for range 3 * broker.SegmentBytes / len(value) / 20 {
+		msgs := make([]kafkago.Message, 20)
+		for i := range msgs {
+			msgs[i] = kafkago.Message{Topic: "big", Value: value}
+		}
+		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs, _ := filepath.Glob(filepath.Join(dir, "*", "big*", "*.dat"))
+	if len(segs) == 0 {
+		segs, _ = filepath.Glob(filepath.Join(dir, "*", "*", "big*", "*.dat"))
+	}
+	if len(segs) < 3 {
+		t.Fatalf("%d segment files for 3 x SegmentBytes of records, want at least 3", len(segs))
+	}
+	for _, s := range segs {
+		if fi, err := os.Stat(s); err != nil || fi.Size() > broker.SegmentBytes+int64(len(value))*20 {
+			t.Errorf("segment %s is %d bytes, want about %d at most", s, fi.Size(), broker.SegmentBytes)
+		}
 	}
 }
