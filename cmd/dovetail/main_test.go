@@ -140,8 +140,14 @@ type worker struct {
 
 func startWorker(t *testing.T, dsn, file string) *worker {
 	t.Helper()
-	cmd := exec.Command(binary(t), "run", "-c", file)
-	cmd.Env = append(os.Environ(), "TEST_DSN="+dsn)
+	return startWorkerWith(t, []string{"TEST_DSN=" + dsn}, "-c", file)
+}
+
+// startWorkerWith runs `dovetail run args...` with env added to the environment.
+func startWorkerWith(t *testing.T, env []string, args ...string) *worker {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"run"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	w := &worker{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = &lockedWriter{w: w.stderr}
 	if err := cmd.Start(); err != nil {
@@ -521,4 +527,38 @@ func TestServerProblems(t *testing.T) {
 			t.Errorf("%d slots left behind by a pipeline that could not run", slots)
 		}
 	})
+}
+
+// TestTwoPipelines runs two configs in one worker: each streams its own database to its
+// own embedded broker.
+func TestTwoPipelines(t *testing.T) {
+	t.Parallel()
+	dsnA, dsnB := testpg.NewDB(t), testpg.NewDB(t)
+	testpg.Exec(t, dsnA, `CREATE TABLE a (id bigint PRIMARY KEY)`)
+	testpg.Exec(t, dsnB, `CREATE TABLE b (id bigint PRIMARY KEY)`)
+	ca := newPipelineConfig(t, "twoa", dsnA, "public.a")
+	cb := newPipelineConfig(t, "twob", dsnB, "public.b")
+	fa, fb := ca.write(t), cb.write(t)
+	// Each config reads its DSN from TEST_DSN: give the second its own variable.
+	body, err := os.ReadFile(fb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fb, []byte(strings.ReplaceAll(string(body), "${TEST_DSN}", "${TEST_DSN_B}")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := startWorkerWith(t, []string{"TEST_DSN=" + dsnA, "TEST_DSN_B=" + dsnB}, "-c", fa, "-c", fb)
+	waitReady(t, ca, w)
+	testpg.Exec(t, dsnA, `INSERT INTO a VALUES (1)`)
+	testpg.Exec(t, dsnB, `INSERT INTO b VALUES (2)`)
+	waitFor(t, "both pipelines' rows", time.Minute, func() bool {
+		return topicIDs(t, ca, "twoa.public.a")[1] == 1 && topicIDs(t, cb, "twob.public.b")[2] == 1
+	})
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
 }
