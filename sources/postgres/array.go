@@ -1,18 +1,19 @@
 package postgres
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // parseArray splits a Postgres array literal in text output form ({a,"b c",NULL,{1,2}},
 // optionally prefixed by dimension bounds like [0:1]=) into its elements, flattening
 // nested dimensions in row-major order. A nil element is SQL NULL; the quoted string
-// "NULL" is not. delim is the element type's delimiter (',' for all but box).
-func parseArray(s string, delim byte) ([]*string, error) {
-	if strings.HasPrefix(s, "[") {
-		i := strings.Index(s, "=")
+// "NULL" is not, and "" is an empty, non-nil element. delim is the element type's
+// delimiter (',' for all but box). Elements may share memory with s.
+func parseArray(s []byte, delim byte) ([][]byte, error) {
+	if len(s) > 0 && s[0] == '[' {
+		i := bytes.IndexByte(s, '=')
 		if i < 0 {
 			return nil, fmt.Errorf("array literal %.40q: dimensions without =", s)
 		}
@@ -32,11 +33,10 @@ func parseArray(s string, delim byte) ([]*string, error) {
 }
 
 type arrayParser struct {
-	s     string
+	s     []byte
 	i     int
 	delim byte
-	out   []*string
-	buf   []byte
+	out   [][]byte
 }
 
 const maxArrayDepth = 6 // Postgres' MAXDIM
@@ -67,7 +67,7 @@ func (p *arrayParser) parseDim(depth int) error {
 			if err != nil {
 				return err
 			}
-			p.out = append(p.out, &v)
+			p.out = append(p.out, v)
 		default:
 			start := p.i
 			for p.i < len(p.s) && p.s[p.i] != p.delim && p.s[p.i] != '}' {
@@ -76,14 +76,14 @@ func (p *arrayParser) parseDim(depth int) error {
 				}
 				p.i++
 			}
-			v := strings.TrimSpace(p.s[start:p.i])
-			if v == "" {
+			v := bytes.TrimSpace(p.s[start:p.i])
+			if len(v) == 0 {
 				return fmt.Errorf("empty element at %d", start)
 			}
-			if strings.EqualFold(v, "NULL") {
+			if bytes.EqualFold(v, []byte("NULL")) {
 				p.out = append(p.out, nil)
 			} else {
-				p.out = append(p.out, &v)
+				p.out = append(p.out, v)
 			}
 		}
 		if p.i >= len(p.s) {
@@ -101,25 +101,35 @@ func (p *arrayParser) parseDim(depth int) error {
 	}
 }
 
-func (p *arrayParser) quoted() (string, error) {
+// quoted reads a quoted element: a part of s when it has no escapes, else a copy.
+func (p *arrayParser) quoted() ([]byte, error) {
 	p.i++ // opening quote
-	p.buf = p.buf[:0]
+	start := p.i
+	var buf []byte // nil until the first backslash
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch c {
 		case '\\':
 			if p.i+1 >= len(p.s) {
-				return "", errors.New("dangling backslash")
+				return nil, errors.New("dangling backslash")
 			}
-			p.buf = append(p.buf, p.s[p.i+1])
+			if buf == nil {
+				buf = append(make([]byte, 0, len(p.s)-start), p.s[start:p.i]...)
+			}
+			buf = append(buf, p.s[p.i+1])
 			p.i += 2
 		case '"':
 			p.i++
-			return string(p.buf), nil
+			if buf != nil {
+				return buf, nil
+			}
+			return p.s[start : p.i-1 : p.i-1], nil
 		default:
-			p.buf = append(p.buf, c)
+			if buf != nil {
+				buf = append(buf, c)
+			}
 			p.i++
 		}
 	}
-	return "", errors.New("unterminated quoted element")
+	return nil, errors.New("unterminated quoted element")
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -320,23 +321,39 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 	}
 	s.log.Info("streaming", "lsn", start.String())
 
+	// Receiving uses no context: pgconn would watch one per call (an AfterFunc and a
+	// channel per message). The wait is bounded by read deadlines on the connection
+	// instead: one per poll window, which ends in a timeout that leaves the connection
+	// usable (pgconn's context handling uses the same deadlines), and one in the past
+	// when ctx is cancelled.
+	nc := conn.Conn()
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+
 	d := &decoder{src: s, h: h, rels: map[uint32]*relation{}}
 	var sentFlush LSN
 	nextStatus := time.Now().Add(statusInterval)
+	statusDue, windowOpen := false, false
 	for {
-		flush := s.flushLSN()
-		if flush != sentFlush || time.Now().After(nextStatus) {
+		if !windowOpen {
+			now := time.Now()
+			statusDue = statusDue || now.After(nextStatus)
+			if err := nc.SetReadDeadline(now.Add(pollInterval)); err != nil {
+				return fmt.Errorf("receive from slot %s: set read deadline: %w", s.cfg.Slot, err)
+			}
+			windowOpen = true
+		}
+		if flush := s.flushLSN(); flush != sentFlush || statusDue {
 			if err := sendStatus(ctx, conn, flush); err != nil {
 				return err
 			}
-			sentFlush = flush
+			sentFlush, statusDue = flush, false
 			nextStatus = time.Now().Add(statusInterval)
 		}
-		rctx, cancel := context.WithTimeout(ctx, pollInterval)
-		raw, err := conn.ReceiveMessage(rctx)
-		cancel()
+		raw, err := conn.ReceiveMessage(context.Background())
 		if err != nil {
 			if pgconn.Timeout(err) && ctx.Err() == nil && !conn.IsClosed() {
+				windowOpen = false
 				continue
 			}
 			if ctx.Err() != nil && !conn.IsClosed() {
@@ -355,6 +372,7 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 		case *pgproto3.ErrorResponse:
 			return fmt.Errorf("replication on slot %s: %w", s.cfg.Slot, pgconn.ErrorResponseToPgError(msg))
 		case *pgproto3.CopyData:
+			// msg.Data is the connection's read buffer, valid until the next receive.
 			if len(msg.Data) == 0 {
 				continue
 			}
@@ -369,7 +387,7 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 					s.idleEnd.Store(uint64(ka.ServerWALEnd))
 				}
 				if ka.ReplyRequested {
-					nextStatus = time.Time{}
+					statusDue = true
 				}
 			case pglogrepl.XLogDataByteID:
 				xld, err := pglogrepl.ParseXLogData(msg.Data[1:])
@@ -519,19 +537,27 @@ func knownTextType(oid uint32) bool {
 	return ok
 }
 
-// decode turns a tuple into one value per column. keyOnly marks a key tuple ('K'), whose
-// non-identity columns are absent.
-func (r *relation) decode(td *pglogrepl.TupleData, keyOnly bool, lsn LSN) ([]any, error) {
-	if td == nil {
-		return nil, nil
+// decodeTuple decodes the pgoutput TupleData at the start of b into one value per column
+// and returns the bytes after it. keyOnly marks a key tuple ('K'), whose non-identity
+// columns are absent. Values are decoded from b in place; b may be reused once it returns.
+func (r *relation) decodeTuple(b []byte, keyOnly bool, lsn LSN) ([]any, []byte, error) {
+	if len(b) < 2 {
+		return nil, nil, fmt.Errorf("decode %s at %s: truncated tuple", r.table.ID, lsn)
 	}
-	if len(td.Columns) != len(r.codecs) {
-		return nil, fmt.Errorf("decode %s at %s: tuple has %d columns, relation %d", r.table.ID, lsn, len(td.Columns), len(r.codecs))
+	n := int(binary.BigEndian.Uint16(b))
+	b = b[2:]
+	if n != len(r.codecs) {
+		return nil, nil, fmt.Errorf("decode %s at %s: tuple has %d columns, relation %d", r.table.ID, lsn, n, len(r.codecs))
 	}
-	row := make([]any, len(r.codecs))
-	for i, c := range td.Columns {
+	row := make([]any, n)
+	for i := range row {
 		col := &r.table.Columns[i]
-		switch c.DataType {
+		if len(b) == 0 {
+			return nil, nil, fmt.Errorf("decode %s column %s at %s: truncated tuple", r.table.ID, col.Name, lsn)
+		}
+		kind := b[0]
+		b = b[1:]
+		switch kind {
 		case pglogrepl.TupleDataTypeNull:
 			if !col.Optional && (keyOnly && !r.identity[i]) {
 				row[i] = r.codecs[i].zero // Debezium's fallback for a required column it did not get
@@ -539,16 +565,21 @@ func (r *relation) decode(td *pglogrepl.TupleData, keyOnly bool, lsn LSN) ([]any
 		case pglogrepl.TupleDataTypeToast:
 			row[i] = event.Unavailable
 		case pglogrepl.TupleDataTypeText:
-			v, err := r.codecs[i].decode(string(c.Data))
+			if len(b) < 4 || uint64(binary.BigEndian.Uint32(b)) > uint64(len(b)-4) {
+				return nil, nil, fmt.Errorf("decode %s column %s at %s: truncated tuple", r.table.ID, col.Name, lsn)
+			}
+			l := int(binary.BigEndian.Uint32(b))
+			v, err := r.codecs[i].decode(b[4 : 4+l : 4+l])
 			if err != nil {
-				return nil, fmt.Errorf("decode %s column %s (%s) at %s: %w", r.table.ID, col.Name, col.Type.SourceType, lsn, err)
+				return nil, nil, fmt.Errorf("decode %s column %s (%s) at %s: %w", r.table.ID, col.Name, col.Type.SourceType, lsn, err)
 			}
 			row[i] = v
+			b = b[4+l:]
 		default:
-			return nil, fmt.Errorf("decode %s column %s at %s: tuple data type %q", r.table.ID, col.Name, lsn, c.DataType)
+			return nil, nil, fmt.Errorf("decode %s column %s at %s: tuple data type %q", r.table.ID, col.Name, lsn, kind)
 		}
 	}
-	return row, nil
+	return row, b, nil
 }
 
 // decoder turns one session's pgoutput messages into Handler calls.
@@ -561,6 +592,23 @@ type decoder struct {
 	xid       uint32
 	commitLSN LSN
 	commitTS  time.Time
+
+	// seq is `["<seqLSN>","`, the start of Sequence for changes after commit LSN seqLSN,
+	// and seqBuf the buffer Sequence is built in.
+	seq, seqBuf []byte
+	seqLSN      LSN
+}
+
+// sequence returns Debezium's Sequence of a change at lsn: ["<commit LSN>","<lsn>"].
+func (d *decoder) sequence(lsn LSN) string {
+	if d.seq == nil || d.seqLSN != d.commitLSN {
+		d.seq = strconv.AppendUint(append(d.seq[:0], `["`...), uint64(d.commitLSN), 10)
+		d.seq = append(d.seq, `","`...)
+		d.seqLSN = d.commitLSN
+	}
+	d.seqBuf = strconv.AppendUint(append(d.seqBuf[:0], d.seq...), uint64(lsn), 10)
+	d.seqBuf = append(d.seqBuf, `"]`...)
+	return string(d.seqBuf)
 }
 
 func (d *decoder) source(rel *relation, lsn LSN) event.Source {
@@ -573,7 +621,7 @@ func (d *decoder) source(rel *relation, lsn LSN) event.Source {
 		DB:        d.src.info.database,
 		TxID:      int64(d.xid),
 		LSN:       int64(lsn),
-		Sequence:  `["` + strconv.FormatUint(uint64(d.commitLSN), 10) + `","` + strconv.FormatUint(uint64(lsn), 10) + `"]`,
+		Sequence:  d.sequence(lsn),
 	}
 	if rel != nil {
 		src.Schema, src.Table = rel.table.ID.Schema, rel.table.ID.Table
@@ -581,11 +629,16 @@ func (d *decoder) source(rel *relation, lsn LSN) event.Source {
 	return src
 }
 
+// handle decodes one pgoutput message. xld.WALData is only valid during the call.
 func (d *decoder) handle(ctx context.Context, xld pglogrepl.XLogData) error {
 	if len(xld.WALData) == 0 {
 		return nil
 	}
 	lsn := LSN(xld.WALStart)
+	switch xld.WALData[0] {
+	case 'I', 'U', 'D':
+		return d.rowChange(ctx, xld.WALData, lsn)
+	}
 	msg, err := pglogrepl.Parse(xld.WALData)
 	if err != nil {
 		return fatal(fmt.Errorf("parse pgoutput message %q at %s: %w", xld.WALData[0], lsn, err))
@@ -608,49 +661,6 @@ func (d *decoder) handle(ctx context.Context, xld pglogrepl.XLogData) error {
 		d.rels[m.RelationID] = rel
 	case *pglogrepl.TypeMessage, *pglogrepl.OriginMessage:
 		// Types are read from the catalog; origins are not recorded.
-	case *pglogrepl.InsertMessage:
-		rel, err := d.rel(m.RelationID, lsn)
-		if err != nil || rel == nil {
-			return err
-		}
-		after, err := rel.decode(m.Tuple, false, lsn)
-		if err != nil {
-			return fatal(err)
-		}
-		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
-	case *pglogrepl.UpdateMessage:
-		rel, err := d.rel(m.RelationID, lsn)
-		if err != nil || rel == nil {
-			return err
-		}
-		before, err := rel.decode(m.OldTuple, m.OldTupleType == pglogrepl.UpdateMessageTupleTypeKey, lsn)
-		if err != nil {
-			return fatal(err)
-		}
-		after, err := rel.decode(m.NewTuple, false, lsn)
-		if err != nil {
-			return fatal(err)
-		}
-		if before != nil && len(rel.table.Key) > 0 && !sameKey(rel.table.Key, before, after) {
-			// Debezium turns a key change into a delete of the old key and a create of the
-			// new; both carry the UPDATE's position, so consumers must not deduplicate by
-			// position alone within one LSN.
-			if err := d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)}); err != nil {
-				return err
-			}
-			return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
-		}
-		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpUpdate, Before: before, After: after, Source: d.source(rel, lsn)})
-	case *pglogrepl.DeleteMessage:
-		rel, err := d.rel(m.RelationID, lsn)
-		if err != nil || rel == nil {
-			return err
-		}
-		before, err := rel.decode(m.OldTuple, m.OldTupleType == pglogrepl.DeleteMessageTupleTypeKey, lsn)
-		if err != nil {
-			return fatal(err)
-		}
-		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)})
 	case *pglogrepl.TruncateMessage:
 		for _, id := range m.RelationIDs {
 			rel, err := d.rel(id, lsn)
@@ -670,6 +680,64 @@ func (d *decoder) handle(ctx context.Context, xld pglogrepl.XLogData) error {
 		return fatal(fmt.Errorf("unexpected pgoutput message %q at %s (streaming is not enabled)", xld.WALData[0], lsn))
 	}
 	return nil
+}
+
+// rowChange decodes an Insert, Update or Delete message (protocol 1 layout, no streaming
+// xid) straight from the message bytes: pglogrepl.Parse would copy every column first.
+//
+//	I relid:int32 'N' tuple
+//	U relid:int32 [('K'|'O') tuple] 'N' tuple
+//	D relid:int32 ('K'|'O') tuple
+func (d *decoder) rowChange(ctx context.Context, msg []byte, lsn LSN) error {
+	kind := msg[0]
+	if len(msg) < 6 {
+		return fatal(fmt.Errorf("parse pgoutput message %q at %s: %d bytes", kind, lsn, len(msg)))
+	}
+	rel, err := d.rel(binary.BigEndian.Uint32(msg[1:5]), lsn)
+	if err != nil || rel == nil {
+		return err
+	}
+	tupleType, b := msg[5], msg[6:]
+	var before, after []any
+	switch {
+	case kind == 'I' && tupleType == 'N':
+		after, _, err = rel.decodeTuple(b, false, lsn)
+	case kind == 'U' && (tupleType == 'K' || tupleType == 'O'):
+		before, b, err = rel.decodeTuple(b, tupleType == 'K', lsn)
+		if err != nil {
+			break
+		}
+		if len(b) == 0 || b[0] != 'N' {
+			return fatal(fmt.Errorf("parse pgoutput message %q at %s: no new tuple", kind, lsn))
+		}
+		b = b[1:]
+		fallthrough
+	case kind == 'U' && tupleType == 'N':
+		after, _, err = rel.decodeTuple(b, false, lsn)
+	case kind == 'D' && (tupleType == 'K' || tupleType == 'O'):
+		before, _, err = rel.decodeTuple(b, tupleType == 'K', lsn)
+	default:
+		return fatal(fmt.Errorf("parse pgoutput message %q at %s: tuple type %q", kind, lsn, tupleType))
+	}
+	if err != nil {
+		return fatal(err)
+	}
+	switch kind {
+	case 'I':
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
+	case 'D':
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)})
+	}
+	if before != nil && len(rel.table.Key) > 0 && !sameKey(rel.table.Key, before, after) {
+		// Debezium turns a key change into a delete of the old key and a create of the
+		// new; both carry the UPDATE's position, so consumers must not deduplicate by
+		// position alone within one LSN.
+		if err := d.change(ctx, &event.Change{Table: rel.table, Op: event.OpDelete, Before: before, Source: d.source(rel, lsn)}); err != nil {
+			return err
+		}
+		return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpCreate, After: after, Source: d.source(rel, lsn)})
+	}
+	return d.change(ctx, &event.Change{Table: rel.table, Op: event.OpUpdate, Before: before, After: after, Source: d.source(rel, lsn)})
 }
 
 // rel returns the relation of a change, or nil when the table is not captured.

@@ -57,7 +57,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
@@ -129,8 +128,10 @@ type pgType struct {
 
 // codec is a column's event type and the decoder of its text values.
 type codec struct {
-	typ    event.Type
-	decode func(string) (any, error)
+	typ event.Type
+	// decode decodes a value's text form. b is only valid during the call (it points into
+	// the connection's read buffer): the result must not refer to it.
+	decode func(b []byte) (any, error)
 	// zero is Debezium's fallback for a required column whose value was not sent.
 	zero any
 }
@@ -208,8 +209,8 @@ func arrayCodec(elemOID uint32, typmod int32, delim byte, lookup typeLookup, dep
 	dec := ec.decode
 	return codec{
 		typ: event.Type{Kind: event.KindArray, Elem: &elem, SourceType: "_" + elem.SourceType},
-		decode: func(s string) (any, error) {
-			parts, err := parseArray(s, delim)
+		decode: func(b []byte) (any, error) {
+			parts, err := parseArray(b, delim)
 			if err != nil {
 				return nil, err
 			}
@@ -218,7 +219,7 @@ func arrayCodec(elemOID uint32, typmod int32, delim byte, lookup typeLookup, dep
 				if p == nil {
 					continue
 				}
-				if out[i], err = dec(*p); err != nil {
+				if out[i], err = dec(p); err != nil {
 					return nil, fmt.Errorf("element %d: %w", i+1, err)
 				}
 			}
@@ -344,7 +345,7 @@ func builtinCodec(oid uint32, typmod int32) (codec, bool) {
 	case oidTimestampTZ:
 		p := timePrecision(typmod)
 		return codec{typ: event.Type{Kind: event.KindString, Name: "io.debezium.time.ZonedTimestamp", SourceType: timeSource("timestamptz", typmod)},
-			decode: func(s string) (any, error) { return decodeTimestampTZ(s, p) }, zero: formatISO(time.Unix(0, 0).UTC(), p)}, true
+			decode: func(b []byte) (any, error) { return decodeTimestampTZ(b, p) }, zero: string(appendISO(nil, 0, p))}, true
 	case oidInterval:
 		return codec{typ: event.Type{Kind: event.KindInt64, Name: "io.debezium.time.MicroDuration", SourceType: "interval"},
 			decode: decodeInterval, zero: int64(0)}, true
@@ -375,87 +376,86 @@ func numericPrecScale(typmod int32) (p, s int) {
 	return p, s
 }
 
-func decodeString(s string) (any, error) { return s, nil }
+// decodeString copies a text value.
+func decodeString(b []byte) (any, error) { return string(b), nil }
 
-func decodeBool(s string) (any, error) {
-	switch s {
-	case "t":
-		return true, nil
-	case "f":
-		return false, nil
+func decodeBool(b []byte) (any, error) {
+	if len(b) == 1 {
+		switch b[0] {
+		case 't':
+			return true, nil
+		case 'f':
+			return false, nil
+		}
 	}
-	return nil, fmt.Errorf("bool %q", s)
+	return nil, fmt.Errorf("bool %q", b)
 }
 
-func decodeInt32(s string) (any, error) {
-	v, err := strconv.ParseInt(s, 10, 32)
-	return int32(v), err
+// parseInt parses a base-10 integer of bitSize bits as strconv.ParseInt(s, 10, bitSize)
+// does (optional sign, digits only), without making a string of it.
+func parseInt(b []byte, bitSize int) (int64, error) {
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg, i = b[0] == '-', 1
+	}
+	if i == len(b) {
+		return 0, fmt.Errorf("int%d %q", bitSize, b)
+	}
+	limit := uint64(1) << (bitSize - 1) // |min|; max is limit-1
+	var u uint64
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 || u > (limit-uint64(d))/10 {
+			return 0, fmt.Errorf("int%d %q", bitSize, b)
+		}
+		u = u*10 + uint64(d)
+	}
+	if neg {
+		return -int64(u), nil // u = limit wraps to the minimum
+	}
+	if u == limit {
+		return 0, fmt.Errorf("int%d %q", bitSize, b)
+	}
+	return int64(u), nil
 }
 
-func decodeInt64(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }
+func decodeInt32(b []byte) (any, error) {
+	v, err := parseInt(b, 32)
+	if err != nil {
+		return nil, err
+	}
+	return int32(v), nil
+}
 
-func decodeFloat32(s string) (any, error) {
-	v, err := strconv.ParseFloat(s, 32)
+func decodeInt64(b []byte) (any, error) {
+	v, err := parseInt(b, 64)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func decodeFloat32(b []byte) (any, error) {
+	v, err := strconv.ParseFloat(string(b), 32)
 	return float32(v), err
 }
 
-func decodeFloat64(s string) (any, error) { return strconv.ParseFloat(s, 64) }
+func decodeFloat64(b []byte) (any, error) { return strconv.ParseFloat(string(b), 64) }
 
-func specialNumeric(s string) bool { return s == "NaN" || s == "Infinity" || s == "-Infinity" }
-
-func decodeDecimal(s string) (any, error) {
-	if specialNumeric(s) {
-		return nil, ErrSpecialNumeric
-	}
-	r, ok := new(big.Rat).SetString(s)
-	if !ok {
-		return nil, fmt.Errorf("numeric %q", s)
-	}
-	return r, nil
-}
-
-// decodeVarDecimal parses a numeric into Debezium's VariableScaleDecimal: trailing
-// fraction zeros stripped, scale never negative.
-func decodeVarDecimal(s string) (any, error) {
-	if specialNumeric(s) {
-		return nil, ErrSpecialNumeric
-	}
-	intPart, frac, _ := strings.Cut(s, ".")
-	frac = strings.TrimRight(frac, "0")
-	u, ok := new(big.Int).SetString(intPart+frac, 10)
-	if !ok || strings.ContainsAny(s, "eE") {
-		return nil, fmt.Errorf("numeric %q", s)
-	}
-	return event.VarDecimal{Scale: int32(len(frac)), Unscaled: u}, nil
-}
-
-// decodeMoney parses money's locale-formatted output ($1,234.56, -$1.00, ($1.00)).
-func decodeMoney(s string) (any, error) {
-	neg := strings.HasPrefix(s, "-") || strings.HasPrefix(s, "(")
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' || c == '.' {
-			b.WriteByte(c)
-		}
-	}
-	r, ok := new(big.Rat).SetString(b.String())
-	if !ok {
-		return nil, fmt.Errorf("money %q", s)
-	}
-	if neg {
-		r.Neg(r)
-	}
-	return r, nil
-}
-
-func decodeBytea(s string) (any, error) {
-	if !strings.HasPrefix(s, `\x`) {
+func decodeBytea(b []byte) (any, error) {
+	if len(b) < 2 || b[0] != '\\' || b[1] != 'x' {
 		return nil, fmt.Errorf("bytea not in hex format (bytea_output=hex)")
 	}
-	return hex.DecodeString(s[2:])
+	out := make([]byte, hex.DecodedLen(len(b)-2))
+	n, err := hex.Decode(out, b[2:])
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }
 
-func decodeBit1(s string) (any, error) {
+func decodeBit1(b []byte) (any, error) {
+	s := string(b)
 	v, err := strconv.ParseUint(s, 2, 64)
 	if err != nil {
 		return nil, fmt.Errorf("bit %q", s)
@@ -465,7 +465,7 @@ func decodeBit1(s string) (any, error) {
 
 // decodeBits encodes a bit string as Debezium does: the last character is bit 0, bytes
 // little-endian, as many bytes as the highest set bit needs (java.util.BitSet.toByteArray).
-func decodeBits(s string) (any, error) {
+func decodeBits(s []byte) (any, error) {
 	n := len(s)
 	hi := -1
 	for i := 0; i < n; i++ {
@@ -489,251 +489,10 @@ func decodeBits(s string) (any, error) {
 	return out, nil
 }
 
-// daysFromCivil returns the days since 1970-01-01 of a proleptic Gregorian date
-// (astronomical year numbering: 1 BC is year 0).
-func daysFromCivil(y, m, d int64) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-// Debezium's infinity stand-ins: dates ±infinity become LocalDate -5877611-06-21/22
-// (epoch days -2147472692 and -2147472691: yes, both far in the past, as pgjdbc's
-// infinity markers turn out); timestamps ±infinity become
-// PGStatement.DATE_POSITIVE/NEGATIVE_INFINITY read as microseconds.
-var (
-	dateInfinity    = int32(daysFromCivil(-5877611, 6, 21))
-	dateNegInfinity = int32(daysFromCivil(-5877611, 6, 22))
-)
-
-const (
-	tsInfinityMicros    int64 = 9223372036825200000
-	tsNegInfinityMicros int64 = -9223372036832400000
-)
-
-// parseDate parses "YYYY-MM-DD[ BC]" into days since the epoch.
-func parseDate(s string) (int64, error) {
-	bc := strings.HasSuffix(s, " BC")
-	s = strings.TrimSuffix(s, " BC")
-	ys, rest, ok := strings.Cut(s, "-")
-	if !ok || len(rest) != 5 || rest[2] != '-' {
-		return 0, fmt.Errorf("date %q", s)
-	}
-	y, err1 := strconv.ParseInt(ys, 10, 64)
-	m, err2 := strconv.ParseInt(rest[:2], 10, 64)
-	d, err3 := strconv.ParseInt(rest[3:], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || m < 1 || m > 12 || d < 1 || d > 31 {
-		return 0, fmt.Errorf("date %q", s)
-	}
-	if bc {
-		y = 1 - y
-	}
-	return daysFromCivil(y, m, d), nil
-}
-
-func decodeDate(s string) (any, error) {
-	switch s {
-	case "infinity":
-		return dateInfinity, nil
-	case "-infinity":
-		return dateNegInfinity, nil
-	}
-	d, err := parseDate(s)
-	if err != nil {
-		return nil, err
-	}
-	return int32(d), nil
-}
-
-// parseClock parses "HH:MM:SS[.ffffff]" into microseconds, returning the rest of s.
-func parseClock(s string) (int64, string, error) {
-	if len(s) < 8 || s[2] != ':' || s[5] != ':' {
-		return 0, "", fmt.Errorf("time %q", s)
-	}
-	h, err1 := strconv.ParseInt(s[:2], 10, 64)
-	m, err2 := strconv.ParseInt(s[3:5], 10, 64)
-	sec, err3 := strconv.ParseInt(s[6:8], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return 0, "", fmt.Errorf("time %q", s)
-	}
-	us := ((h*60+m)*60 + sec) * 1e6
-	rest := s[8:]
-	if strings.HasPrefix(rest, ".") {
-		i := 1
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			i++
-		}
-		frac := rest[1:i]
-		if len(frac) == 0 || len(frac) > 6 {
-			return 0, "", fmt.Errorf("time %q", s)
-		}
-		f, _ := strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
-		us += f
-		rest = rest[i:]
-	}
-	return us, rest, nil
-}
-
-func decodeTimeMicros(s string) (any, error) {
-	us, rest, err := parseClock(s)
-	if err != nil || rest != "" {
-		return nil, fmt.Errorf("time %q", s)
-	}
-	return us, nil
-}
-
-func decodeTimeMillis(s string) (any, error) {
-	us, rest, err := parseClock(s)
-	if err != nil || rest != "" {
-		return nil, fmt.Errorf("time %q", s)
-	}
-	return int32(us / 1000), nil
-}
-
-// parseOffset parses "+HH[:MM[:SS]]" into seconds east of UTC.
-func parseOffset(s string) (int64, error) {
-	if len(s) < 3 || (s[0] != '+' && s[0] != '-') {
-		return 0, fmt.Errorf("zone offset %q", s)
-	}
-	parts := strings.Split(s[1:], ":")
-	if len(parts) > 3 {
-		return 0, fmt.Errorf("zone offset %q", s)
-	}
-	var secs int64
-	mult := []int64{3600, 60, 1}
-	for i, p := range parts {
-		v, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || len(p) != 2 {
-			return 0, fmt.Errorf("zone offset %q", s)
-		}
-		secs += v * mult[i]
-	}
-	if s[0] == '-' {
-		secs = -secs
-	}
-	return secs, nil
-}
-
-func decodeTimeTZ(s string) (any, error) {
-	us, rest, err := parseClock(s)
-	if err != nil {
-		return nil, err
-	}
-	off, err := parseOffset(rest)
-	if err != nil {
-		return nil, fmt.Errorf("timetz %q: %w", s, err)
-	}
-	const day = 86400 * int64(1e6)
-	us = ((us-off*1e6)%day + day) % day
-	return time.UnixMicro(us).UTC().Format("15:04:05.999999Z07:00"), nil
-}
-
-// parseTimestamp parses "YYYY-MM-DD HH:MM:SS[.ffffff][+zz[:zz[:zz]]][ BC]" into
-// microseconds since the epoch of the local (or, with an offset, UTC) time.
-func parseTimestamp(s string, withZone bool) (int64, error) {
-	bc := strings.HasSuffix(s, " BC")
-	body := strings.TrimSuffix(s, " BC")
-	date, clock, ok := strings.Cut(body, " ")
-	if !ok {
-		return 0, fmt.Errorf("timestamp %q", s)
-	}
-	if bc {
-		date += " BC"
-	}
-	days, err := parseDate(date)
-	if err != nil {
-		return 0, fmt.Errorf("timestamp %q", s)
-	}
-	us, rest, err := parseClock(clock)
-	if err != nil {
-		return 0, fmt.Errorf("timestamp %q", s)
-	}
-	us += days * 86400 * 1e6
-	if withZone {
-		off, err := parseOffset(rest)
-		if err != nil {
-			return 0, fmt.Errorf("timestamptz %q: %w", s, err)
-		}
-		us -= off * 1e6
-	} else if rest != "" {
-		return 0, fmt.Errorf("timestamp %q", s)
-	}
-	return us, nil
-}
-
-func decodeTimestampMicros(s string) (any, error) {
-	switch s {
-	case "infinity":
-		return tsInfinityMicros, nil
-	case "-infinity":
-		return tsNegInfinityMicros, nil
-	}
-	return parseTimestamp(s, false)
-}
-
-func decodeTimestampMillis(s string) (any, error) {
-	switch s {
-	case "infinity":
-		return tsInfinityMicros / 1000, nil
-	case "-infinity":
-		return tsNegInfinityMicros / 1000, nil
-	}
-	us, err := parseTimestamp(s, false)
-	if err != nil {
-		return nil, err
-	}
-	ms := us / 1000
-	if us%1000 < 0 {
-		ms-- // floor, like Instant.toEpochMilli
-	}
-	return ms, nil
-}
-
-// decodeTimestampTZ decodes a timestamptz of precision p (fraction digits).
-func decodeTimestampTZ(s string, p int) (any, error) {
-	if s == "infinity" || s == "-infinity" {
-		return s, nil
-	}
-	us, err := parseTimestamp(s, true)
-	if err != nil {
-		return nil, err
-	}
-	return formatISO(time.UnixMicro(us).UTC(), p), nil
-}
-
-// formatISO formats t as Debezium's ZonedTimestamp.toIsoString does for a UTC time and a
-// column of precision p: ISO-8601 with exactly p fraction digits (none for p = 0), "Z",
-// years outside 0-9999 signed.
-func formatISO(t time.Time, p int) string {
-	y := t.Year()
-	var year string
-	switch {
-	case y > 9999:
-		year = "+" + strconv.Itoa(y)
-	case y < 0:
-		year = fmt.Sprintf("-%04d", -y)
-	default:
-		year = fmt.Sprintf("%04d", y)
-	}
-	layout := "-01-02T15:04:05"
-	if p > 0 {
-		layout += "." + strings.Repeat("0", min(p, 9))
-	}
-	return year + t.Format(layout+"Z07:00")
-}
-
 // decodeInterval converts IntervalStyle=postgres output ("1 year 2 mons -3 days
 // 04:05:06.5") into Debezium's MicroDuration: months count 365.25/12 days.
-func decodeInterval(s string) (any, error) {
+func decodeInterval(b []byte) (any, error) {
+	s := string(b)
 	var years, months, days, hours, minutes, secs, micros int64
 	fields := strings.Fields(s)
 	for i := 0; i < len(fields); i++ {
@@ -787,7 +546,8 @@ func decodeInterval(s string) (any, error) {
 
 // decodeHstore converts hstore's text form ("a"=>"1", "b"=>NULL) into a JSON object, as
 // Debezium's hstore.handling.mode=json does.
-func decodeHstore(s string) (any, error) {
+func decodeHstore(b []byte) (any, error) {
+	s := string(b)
 	m := map[string]any{}
 	i := 0
 	next := func() (string, bool, error) { // value, isNull
