@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -52,6 +53,7 @@ type batcher struct {
 	tombstones bool
 	max        int
 	metrics    *pipelineMetrics
+	log        *slog.Logger
 
 	mu  sync.Mutex // guards cur and known
 	cur *batch
@@ -72,10 +74,10 @@ type counterKey struct {
 	op    event.Op
 }
 
-func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombstones bool, m *pipelineMetrics) *batcher {
+func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombstones bool, m *pipelineMetrics, log *slog.Logger) *batcher {
 	return &batcher{
 		enc: enc, topics: topics, partitions: partitions, replicas: replicas,
-		tombstones: tombstones, max: max, metrics: m,
+		tombstones: tombstones, max: max, metrics: m, log: log,
 		cur:      &batch{},
 		known:    map[string]bool{},
 		out:      make(chan *batch, 1),
@@ -84,7 +86,9 @@ func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombs
 	}
 }
 
-// ensure creates topic the first time it is seen.
+// ensure creates topic the first time it is seen. Like writes, creation is retried with
+// backoff while Kafka is unreachable (the source waits); an error Kafka marks as final
+// (an invalid name, no authorization) stops the pipeline.
 func (b *batcher) ensure(ctx context.Context, topic string) error {
 	b.mu.Lock()
 	ok := b.known[topic]
@@ -92,7 +96,10 @@ func (b *batcher) ensure(ctx context.Context, topic string) error {
 	if ok {
 		return nil
 	}
-	if err := b.topics.Ensure(ctx, topic, b.partitions, b.replicas); err != nil {
+	err := retry(ctx, b.log, "create topic "+topic, func() error {
+		return b.topics.Ensure(ctx, topic, b.partitions, b.replicas)
+	})
+	if err != nil {
 		return fmt.Errorf("create topic %s: %w", topic, err)
 	}
 	b.mu.Lock()

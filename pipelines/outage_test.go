@@ -37,8 +37,8 @@ func TestKafkaOutage(t *testing.T) {
 	}
 
 	dsn := testpg.NewDB(t)
-	testpg.Exec(t, dsn, `CREATE TABLE items (id int PRIMARY KEY)`)
-	h := newHarness(t, dsn, []string{"public.items"}, "")
+	testpg.Exec(t, dsn, `CREATE TABLE items (id int PRIMARY KEY)`, `CREATE TABLE later (id int PRIMARY KEY)`)
+	h := newHarness(t, dsn, []string{"public.items", "public.later"}, "")
 	h.kafkaYAML = "brokers: [" + addr + "]"
 	h.registryYAML = "url: " + regURL
 	h.http = freeAddr(t)
@@ -51,7 +51,9 @@ func TestKafkaOutage(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	testpg.Exec(t, dsn, `INSERT INTO items SELECT generate_series(101, 200)`)
+	// More rows, and the first row of a table whose topic must be created while Kafka
+	// is down.
+	testpg.Exec(t, dsn, `INSERT INTO items SELECT generate_series(101, 200)`, `INSERT INTO later VALUES (1)`)
 	retries := regexp.MustCompile(`dovetail_kafka_write_retries_total\{pipeline="` + h.name + `"\} (\d+)`)
 	h.waitFor("write retries while the broker is down", func() bool {
 		_, body := get(t, "http://"+h.http+"/metrics")
@@ -67,6 +69,7 @@ func TestKafkaOutage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restart broker: %v", err)
 	}
+	h.waitRecords(h.name+".public.later", 1)
 	msgs := h.waitRecords(topic, 200)
 	seen := map[int32]bool{}
 	for _, m := range msgs {

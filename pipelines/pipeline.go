@@ -76,7 +76,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	log = log.With("pipeline", p.Name)
 	b := newBatcher(p.Encoder, p.Topics, max(p.Partitions, 1), max(p.Replication, 1),
-		max(p.BatchSize, 1), p.Tombstones, p.metrics)
+		max(p.BatchSize, 1), p.Tombstones, p.metrics, log)
 
 	srcCtx, stopSource := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSource()
@@ -182,31 +182,25 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // is skipped. A record Kafka can never take (too large, invalid) stops the pipeline.
 func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 	msgs := bt.msgs
-	backoff := 100 * time.Millisecond
 	start := time.Now()
-	for len(msgs) > 0 {
+	err := retry(ctx, p.log(), "kafka write", func() error {
+		if len(msgs) == 0 {
+			return nil
+		}
 		err := p.Producer.WriteMessages(ctx, msgs...)
-		if err == nil {
-			break
+		if err != nil && !permanent(err) {
+			failed := dkafka.Failed(err, len(msgs))
+			left := make([]kafka.Message, 0, len(failed))
+			for _, i := range failed {
+				left = append(left, msgs[i])
+			}
+			msgs = left
+			p.metrics.retries.Inc()
 		}
-		if ctx.Err() != nil || permanent(err) {
-			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(msgs), describeWriteError(err))
-		}
-		failed := dkafka.Failed(err, len(msgs))
-		retry := make([]kafka.Message, 0, len(failed))
-		for _, i := range failed {
-			retry = append(retry, msgs[i])
-		}
-		msgs = retry
-		p.log().Warn("kafka write failed; retrying", "records", len(msgs), "backoff", backoff,
-			"err", describeWriteError(err))
-		p.metrics.retries.Inc()
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(msgs), ctx.Err())
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w: write %d records: %w", ErrProduce, len(msgs), describeWriteError(err))
 	}
 	if len(bt.msgs) > 0 {
 		p.metrics.records.Add(float64(len(bt.msgs)))
@@ -218,6 +212,25 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 		p.metrics.acks.Inc()
 	}
 	return nil
+}
+
+// retry calls op until it succeeds, fails permanently (see permanent) or ctx ends,
+// waiting 100ms doubling to 30s between tries and logging each failure.
+func retry(ctx context.Context, log *slog.Logger, what string, op func() error) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := op()
+		if err == nil || ctx.Err() != nil || permanent(err) {
+			return err
+		}
+		log.Warn(what+" failed; retrying", "backoff", backoff, "err", describeWriteError(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
 }
 
 // permanent reports whether a write error will not go away by retrying: a record larger
