@@ -38,6 +38,8 @@ type Source struct {
 
 	// acked is the highest LSN the pipeline acknowledged (0: none yet).
 	acked atomic.Uint64
+	// streaming is set while a replication session streams (see Ready).
+	streaming atomic.Bool
 
 	// Set by Run.
 	meta          *metaDB
@@ -67,6 +69,13 @@ func (s *Source) Slot() string { return s.cfg.Slot }
 
 // Publication returns the publication's name (configured or default).
 func (s *Source) Publication() string { return s.cfg.Publication }
+
+// Ready reports whether a replication session is streaming: true from the moment the
+// server accepted START_REPLICATION until that session ends (connection lost, Run
+// stopped), false before, between reconnects and after Run. It says nothing about
+// whether there is anything to stream, so an idle database is ready. Safe to call from
+// any goroutine.
+func (s *Source) Ready() bool { return s.streaming.Load() }
 
 // Ack acknowledges that everything up to pos is durable downstream, so the slot may
 // release the WAL before it. pos must be a position this source handed out (an LSN).
@@ -319,6 +328,8 @@ func (s *Source) session(ctx context.Context, h event.Handler) error {
 		pglogrepl.StartReplicationOptions{PluginArgs: args}); err != nil {
 		return fmt.Errorf("start replication on slot %s at %s: %w", s.cfg.Slot, start, err)
 	}
+	s.streaming.Store(true)
+	defer s.streaming.Store(false)
 	s.log.Info("streaming", "lsn", start.String())
 
 	// Receiving uses no context: pgconn would watch one per call (an AfterFunc and a

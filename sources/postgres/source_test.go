@@ -660,3 +660,46 @@ func TestFatalErrorsReturnAtOnce(t *testing.T) {
 		t.Fatalf("Run = %v, want an immediate error naming the database and no password", err)
 	}
 }
+
+func TestReady(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn, "CREATE TABLE t (id int PRIMARY KEY)")
+	s, err := New(Config{DSN: dsn, Name: dbName(t, dsn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Ready() {
+		t.Fatal("ready before Run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, &recorder{}) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// An idle database: nothing is ever decoded or acknowledged, yet the source streams.
+	waitFor(t, "ready on an idle database", s.Ready)
+	waitStreaming(t, dsn, s.Slot())
+
+	// A lost connection: ready again once the next session streams.
+	var pid int
+	if err := queryRow(t, dsn, `SELECT pg_terminate_backend(active_pid)::int FROM pg_replication_slots WHERE slot_name = $1`, []any{s.Slot()}, &pid); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a new session", func() bool {
+		var n int
+		_ = queryRow(t, dsn, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid <> $2`, []any{s.Slot(), pid}, &n)
+		return n == 1 && s.Ready()
+	})
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	done <- nil
+	if s.Ready() {
+		t.Error("ready after Run returned")
+	}
+}
