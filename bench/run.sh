@@ -24,7 +24,8 @@
 #
 # Environment: BENCH_ROWS (default 1000000), BENCH_BIG_ROWS (default BENCH_ROWS), BENCH_TX
 # (rows per transaction, default 1000), DOVETAIL_BIN (default: built from this tree into the
-# temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone.
+# temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone,
+# BENCH_ORDER=dovetail-first drains Dovetail's slot before pg_recvlogical's.
 # Everything it starts is stopped on exit, failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -311,16 +312,31 @@ end_marker() {
 }
 
 # drains PHASE ENDPOS CHANGES RECORDS: the three drains of one phase; sets <name><PHASE>.
+# BENCH_ORDER=dovetail-first runs Dovetail's drain first (the default runs it last), to see
+# whether the order (warm caches, the other drains' load) favours either side.
 drains() {
-  local ph=$1 endpos=$2 changes=$3 records=$4
+  if [ "${BENCH_ORDER:-}" = dovetail-first ]; then
+    drain_dovetail "$@"; drain_recv "$@"; drain_fast "$@"
+  else
+    drain_recv "$@"; drain_fast "$@"; drain_dovetail "$@"
+  fi
+}
+drain_recv() {
+  local ph=$1 endpos=$2 changes=$3
   log "phase $ph: pg_recvlogical (pgoutput proto $proto, text: Dovetail's options) draining its slot"
   recv bench_recv "$endpos" "${recv_opts[@]}"
   eval "recv$ph=$rv_secs recvcpu$ph=$rv_cpu recvws$ph=$rv_wcpu"
   log "  ${rv_secs}s, $(rate "$changes" "$rv_secs") changes/s (CPU: pg_recvlogical ${rv_cpu}s, walsender ${rv_wcpu}s)"
+}
+drain_fast() {
+  local ph=$1 endpos=$2 changes=$3
   log "phase $ph: pg_recvlogical (pgoutput proto 2, binary, streaming) draining its slot"
   recv bench_fast "$endpos" "${fast_opts[@]}"
   eval "fast$ph=$rv_secs fastcpu$ph=$rv_cpu fastws$ph=$rv_wcpu"
   log "  ${rv_secs}s, $(rate "$changes" "$rv_secs") changes/s (CPU: pg_recvlogical ${rv_cpu}s, walsender ${rv_wcpu}s)"
+}
+drain_dovetail() {
+  local ph=$1 changes=$3 records=$4
   log "phase $ph: dovetail draining its slot to Kafka until $records records are acknowledged"
   dovetail_drain "$records"
   eval "dv$ph=$dv_secs dvstart$ph=$dv_start dvfirst$ph=$dv_first got$ph=$dv_got ch$ph=$dv_changes"
