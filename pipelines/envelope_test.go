@@ -226,3 +226,47 @@ func checkRow(t *testing.T, what string, got any, want map[string]any) {
 		}
 	}
 }
+
+// TestKeyColumns: a table without a primary key gets the configured key columns as its
+// message key, so its rows' records share a partition and deletes leave tombstones.
+func TestKeyColumns(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn,
+		`CREATE TABLE events (event_id bigint NOT NULL, kind text, payload text)`,
+		`ALTER TABLE events REPLICA IDENTITY FULL`)
+	h := newHarness(t, dsn, []string{"public.events"}, "\n  key_columns:\n    public.events: [event_id, kind]")
+	h.start()
+	testpg.Exec(t, dsn,
+		`INSERT INTO events VALUES (1, 'a', 'x'), (2, 'b', 'y')`,
+		`UPDATE events SET payload = 'z' WHERE event_id = 1`,
+		`DELETE FROM events WHERE event_id = 2`)
+	msgs := h.waitRecords(h.name+".public.events", 5) // 2 creates, update, delete, tombstone
+	partition := map[int64]int{}
+	ops := map[int64][]string{}
+	for _, m := range msgs {
+		if m.Key == nil {
+			t.Fatalf("record at offset %d has a null key", m.Offset)
+		}
+		key := plain(h.decode(m.Key)).(map[string]any)
+		if len(key) != 2 {
+			t.Errorf("key = %v, want event_id and kind", key)
+		}
+		id := key["event_id"].(int64)
+		if p, seen := partition[id]; seen && p != m.Partition {
+			t.Errorf("event %d on partitions %d and %d", id, p, m.Partition)
+		}
+		partition[id] = m.Partition
+		op := "tombstone"
+		if m.Value != nil {
+			op = plain(h.decode(m.Value)).(map[string]any)["op"].(string)
+		}
+		ops[id] = append(ops[id], op)
+	}
+	if got := strings.Join(ops[1], ","); got != "c,u" {
+		t.Errorf("event 1 ops %s, want c,u", got)
+	}
+	if got := strings.Join(ops[2], ","); got != "c,d,tombstone" {
+		t.Errorf("event 2 ops %s, want c,d,tombstone", got)
+	}
+}
