@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Dovetail's whole test suite: vet, then every package's tests against one private
+# Runs Dovetail's whole test suite: vet, gofmt, staticcheck, then every package's tests (with
+# the race detector) against one private
 # Postgres (wal_level=logical) that this script starts on a free port under a temp dir and
 # stops afterwards. Kafka and the schema registry are embedded in the tests. The machine's
 # own servers on the standard ports are never touched.
@@ -20,4 +21,4 @@ test -z "$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go build -o "$tmp/dovetail" ./cmd/dovetail
 export DOVETAIL_BIN="$tmp/dovetail"
-go test -count=1 -timeout 15m "$@" ./...
+go test -race -count=1 -timeout 15m "$@" ./...
