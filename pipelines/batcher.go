@@ -96,7 +96,7 @@ func (b *batcher) ensure(ctx context.Context, topic string) error {
 	if ok {
 		return nil
 	}
-	err := retry(ctx, b.log, "create topic "+topic, func() error {
+	err := retry(ctx, b.log, "create topic "+topic, b.metrics.retries, func() error {
 		return b.topics.Ensure(ctx, topic, b.partitions, b.replicas)
 	})
 	if err != nil {

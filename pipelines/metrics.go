@@ -27,7 +27,7 @@ func newPipelineMetrics(reg prometheus.Registerer, name string) *pipelineMetrics
 		acks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dovetail_source_acks_total", Help: "Positions acknowledged to the source.", ConstLabels: l}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "dovetail_kafka_write_retries_total", Help: "Kafka writes retried after a failure.", ConstLabels: l}),
+			Name: "dovetail_kafka_retries_total", Help: "Kafka writes and topic creations retried after a failure.", ConstLabels: l}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "dovetail_kafka_flush_seconds", Help: "Time to write one batch to Kafka.",
 			ConstLabels: l, Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),

@@ -54,8 +54,8 @@ func TestKafkaOutage(t *testing.T) {
 	// More rows, and the first row of a table whose topic must be created while Kafka
 	// is down.
 	testpg.Exec(t, dsn, `INSERT INTO items SELECT generate_series(101, 200)`, `INSERT INTO later VALUES (1)`)
-	retries := regexp.MustCompile(`dovetail_kafka_write_retries_total\{pipeline="` + h.name + `"\} (\d+)`)
-	h.waitFor("write retries while the broker is down", func() bool {
+	retries := regexp.MustCompile(`dovetail_kafka_retries_total\{pipeline="` + h.name + `"\} (\d+)`)
+	h.waitFor("kafka retries while the broker is down", func() bool {
 		_, body := get(t, "http://"+h.http+"/metrics")
 		m := retries.FindStringSubmatch(body)
 		n := 0

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
@@ -183,7 +184,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 	msgs := bt.msgs
 	start := time.Now()
-	err := retry(ctx, p.log(), "kafka write", func() error {
+	err := retry(ctx, p.log(), "kafka write", p.metrics.retries, func() error {
 		if len(msgs) == 0 {
 			return nil
 		}
@@ -195,7 +196,6 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 				left = append(left, msgs[i])
 			}
 			msgs = left
-			p.metrics.retries.Inc()
 		}
 		return err
 	})
@@ -215,8 +215,8 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 }
 
 // retry calls op until it succeeds, fails permanently (see permanent) or ctx ends,
-// waiting 100ms doubling to 30s between tries and logging each failure.
-func retry(ctx context.Context, log *slog.Logger, what string, op func() error) error {
+// waiting 100ms doubling to 30s between tries, logging and counting each failure.
+func retry(ctx context.Context, log *slog.Logger, what string, retries prometheus.Counter, op func() error) error {
 	backoff := 100 * time.Millisecond
 	for {
 		err := op()
@@ -224,6 +224,7 @@ func retry(ctx context.Context, log *slog.Logger, what string, op func() error) 
 			return err
 		}
 		log.Warn(what+" failed; retrying", "backoff", backoff, "err", describeWriteError(err))
+		retries.Inc()
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
