@@ -463,11 +463,12 @@ func TestPublicationFollowsConfig(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- s.Run(ctx, &recorder{}) }()
 		waitFor(t, "publication "+c.want, func() bool { return published() == c.want })
-		var n int
-		_ = queryRow(t, dsn, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND plugin = 'pgoutput'`, []any{s.Slot()}, &n)
-		if n != 1 {
-			t.Errorf("slot not created")
-		}
+		// The publication is created before the slot: wait for the slot too.
+		waitFor(t, "a pgoutput slot", func() bool {
+			var n int
+			_ = queryRow(t, dsn, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1 AND plugin = 'pgoutput'`, []any{s.Slot()}, &n)
+			return n == 1
+		})
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
