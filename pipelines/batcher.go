@@ -38,6 +38,8 @@ type batch struct {
 	committed int
 	// ack is the position to acknowledge once msgs[:committed] are durable; nil for none.
 	ack event.Position
+	// commit is the source commit time of the last change in msgs, for the lag metric.
+	commit time.Time
 }
 
 func (b *batch) empty() bool { return len(b.msgs) == 0 && b.ack == nil }
@@ -120,9 +122,14 @@ func (b *batcher) admit(ctx context.Context) error {
 	}
 }
 
-func (b *batcher) add(ctx context.Context, ack event.Position, msgs ...kafka.Message) error {
+// add appends msgs to the current batch; a non-nil ack marks the end of a source
+// transaction, and a non-zero commit is the source commit time of a change in msgs.
+func (b *batcher) add(ctx context.Context, ack event.Position, commit time.Time, msgs ...kafka.Message) error {
 	b.mu.Lock()
 	c := b.cur
+	if !commit.IsZero() {
+		c.commit = commit
+	}
 	c.msgs = append(c.msgs, msgs...)
 	if ack != nil {
 		c.committed = len(c.msgs)
@@ -183,9 +190,9 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	}
 	b.count(c)
 	if c.Op == event.OpDelete && b.tombstones && key != nil {
-		return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
+		return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
 	}
-	return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value})
+	return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
 // count counts a change in the metrics.
@@ -210,14 +217,14 @@ func (b *batcher) Message(ctx context.Context, m *event.Message) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	return b.add(ctx, nil, kafka.Message{Topic: topic, Key: key, Value: value})
+	return b.add(ctx, nil, time.Time{}, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
 func (b *batcher) Commit(ctx context.Context, pos event.Position) error {
 	if err := b.admit(ctx); err != nil {
 		return err
 	}
-	return b.add(ctx, pos)
+	return b.add(ctx, pos, time.Time{})
 }
 
 func (b *batcher) Heartbeat(ctx context.Context, ts time.Time, pos event.Position) error {
@@ -232,5 +239,5 @@ func (b *batcher) Heartbeat(ctx context.Context, ts time.Time, pos event.Positio
 		return err
 	}
 	b.metrics.heartbeats.Inc()
-	return b.add(ctx, pos, kafka.Message{Topic: topic, Key: key, Value: value})
+	return b.add(ctx, pos, time.Time{}, kafka.Message{Topic: topic, Key: key, Value: value})
 }

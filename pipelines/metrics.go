@@ -9,6 +9,7 @@ type pipelineMetrics struct {
 	heartbeats   prometheus.Counter
 	acks         prometheus.Counter
 	retries      prometheus.Counter
+	lag          prometheus.Gauge
 	flushSeconds prometheus.Histogram
 }
 
@@ -28,12 +29,15 @@ func newPipelineMetrics(reg prometheus.Registerer, name string) *pipelineMetrics
 			Name: "dovetail_source_acks_total", Help: "Positions acknowledged to the source.", ConstLabels: l}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dovetail_kafka_retries_total", Help: "Kafka writes and topic creations retried after a failure.", ConstLabels: l}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dovetail_source_lag_seconds", ConstLabels: l,
+			Help: "Time from the source commit of the last change written to Kafka until Kafka acknowledged it."}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "dovetail_kafka_flush_seconds", Help: "Time to write one batch to Kafka.",
 			ConstLabels: l, Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.changes, m.records, m.heartbeats, m.acks, m.retries, m.flushSeconds)
+		reg.MustRegister(m.changes, m.records, m.heartbeats, m.acks, m.retries, m.lag, m.flushSeconds)
 	}
 	return m
 }

@@ -206,6 +206,9 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 		p.metrics.records.Add(float64(len(bt.msgs)))
 		p.metrics.flushSeconds.Observe(time.Since(start).Seconds())
 	}
+	if !bt.commit.IsZero() {
+		p.metrics.lag.Set(time.Since(bt.commit).Seconds())
+	}
 	if bt.ack != nil {
 		p.Source.Ack(bt.ack)
 		p.acked.Store(&ackState{pos: bt.ack, at: time.Now()})

@@ -109,6 +109,16 @@ func TestIdleHeartbeatsMetricsAndRestart(t *testing.T) {
 	testpg.Exec(t, dsn, `INSERT INTO captured VALUES (1)`)
 	topic := h.name + ".public.captured"
 	first := h.waitRecords(topic, 1)
+	lag := regexp.MustCompile(`dovetail_source_lag_seconds\{pipeline="` + h.name + `"\} ([0-9.e+-]+)`)
+	h.waitFor("the lag of the written change in /metrics", func() bool {
+		_, body := get(t, base+"/metrics")
+		m := lag.FindStringSubmatch(body)
+		if m == nil {
+			return false
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		return err == nil && v > 0 && v < 60
+	})
 	id1, err := schema.SchemaID(first[0].Value)
 	if err != nil {
 		t.Fatal(err)
