@@ -574,28 +574,8 @@ func goEqual(got, want any) bool {
 	case []byte:
 		g, ok := got.([]byte)
 		return ok && bytes.Equal(g, w)
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !goEqual(g[i], w[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for k := range w {
-			if !goEqual(g[k], w[k]) {
-				return false
-			}
-		}
-		return true
+	case []any, map[string]any:
+		return equalNested(got, want, goEqual)
 	}
 	return reflect.TypeOf(got) == reflect.TypeOf(want) && got == want
 }
@@ -626,28 +606,8 @@ func pyEqual(got, want any) bool {
 	case pyBytes:
 		g, ok := got.(map[string]any)
 		return ok && len(g) == 1 && g["$bytes"] == base64.StdEncoding.EncodeToString(w)
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !pyEqual(g[i], w[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for k := range w {
-			if !pyEqual(g[k], w[k]) {
-				return false
-			}
-		}
-		return true
+	case []any, map[string]any:
+		return equalNested(got, want, pyEqual)
 	}
 	panic(fmt.Sprintf("pyEqual: unexpected want %T", want))
 }
@@ -706,4 +666,34 @@ func valueFields(t *testing.T, h *harness, topic string) map[string]map[string]a
 		fields[f["name"].(string)] = f
 	}
 	return fields
+}
+
+// equalNested compares a []any or map[string]any want with got element by element
+// with eq.
+func equalNested(got, want any, eq func(got, want any) bool) bool {
+	switch w := want.(type) {
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !eq(g[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for k := range w {
+			if !eq(g[k], w[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
