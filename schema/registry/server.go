@@ -278,12 +278,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
-	req, err := readSchemaRequest(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	p, err := parseSchema(req.Schema)
+	req, p, err := readParsedSchema(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -355,12 +350,7 @@ func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) checkCompatibility(w http.ResponseWriter, r *http.Request) {
-	req, err := readSchemaRequest(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	p, err := parseSchema(req.Schema)
+	_, p, err := readParsedSchema(r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -408,6 +398,16 @@ func subjectNotFound(subject string) *Error {
 }
 
 // readSchemaRequest reads an Avro schema request body.
+// readParsedSchema reads a schema request and parses its schema.
+func readParsedSchema(r *http.Request) (schemaRequest, parsed, *Error) {
+	req, err := readSchemaRequest(r)
+	if err != nil {
+		return req, parsed{}, err
+	}
+	p, err := parseSchema(req.Schema)
+	return req, p, err
+}
+
 func readSchemaRequest(r *http.Request) (schemaRequest, *Error) {
 	var req schemaRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<20)).Decode(&req); err != nil {
