@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"github.com/dovetail-cdc/dovetail/configs"
 	"github.com/dovetail-cdc/dovetail/internal/broker"
@@ -151,16 +152,17 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger
 	}
 	w.closers = append(w.closers, writer)
 	tombstones := cfg.Kafka.Tombstones == nil || *cfg.Kafka.Tombstones
+	topics := kafka.TopicsFor(writer, log)
 	reg, err := registry.NewClient(ep.registry, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: schema registry: %w", cfg.File, err)
 	}
-	return &Pipeline{
+	p := &Pipeline{
 		Name:        cfg.Name,
 		Source:      src,
 		Encoder:     schema.NewEncoder(reg, cfg.Kafka.TopicPrefix),
 		Producer:    writer,
-		Topics:      kafka.TopicsFor(writer, log),
+		Topics:      topics,
 		Logger:      base,
 		Brokers:     ep.brokers,
 		RegistryURL: ep.registry,
@@ -169,7 +171,19 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger
 		Tombstones:  tombstones,
 		BatchSize:   cfg.Kafka.BatchSize,
 		Linger:      cfg.Kafka.Linger,
-	}, nil
+	}
+	if _, ok := src.(Resumer); ok {
+		p.offsets = &offsetStore{brokers: ep.brokers, topic: OffsetsTopic(cfg.Name), key: []byte(cfg.Name),
+			writer: writer, topics: compacted{topics}, every: time.Second}
+	}
+	return p, nil
+}
+
+// compacted creates topics with cleanup.policy=compact.
+type compacted struct{ t *kafka.Topics }
+
+func (c compacted) Ensure(ctx context.Context, topic string, partitions, replication int) error {
+	return c.t.EnsureCompacted(ctx, topic, partitions, replication)
 }
 
 // Tail prints the records of a pipeline's topics decoded (see package tail). It reads the

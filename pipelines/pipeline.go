@@ -49,6 +49,8 @@ type Pipeline struct {
 
 	metrics *pipelineMetrics
 	acked   atomic.Pointer[ackState]
+	// offsets keeps the positions of a Resumer source in Kafka; nil for other sources.
+	offsets *offsetStore
 }
 
 type ackState struct {
@@ -76,6 +78,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		log = slog.Default()
 	}
 	log = log.With("pipeline", p.Name)
+	if err := p.resume(ctx); err != nil {
+		return err
+	}
 	b := newBatcher(p.Encoder, p.Topics, max(p.Partitions, 1), max(p.Replication, 1),
 		max(p.BatchSize, 1), p.Tombstones, p.metrics, log)
 
@@ -95,20 +100,20 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		for {
 			select {
 			case bt := <-b.out:
-				if err := p.flush(gctx, bt); err != nil {
+				if err := p.flush(gctx, bt, false); err != nil {
 					return err
 				}
 			case last := <-finish:
 				for {
 					select {
 					case bt := <-b.out:
-						if err := p.flush(gctx, bt); err != nil {
+						if err := p.flush(gctx, bt, false); err != nil {
 							return err
 						}
 						continue
 					default:
 					}
-					return p.flush(gctx, last)
+					return p.flush(gctx, last, true)
 				}
 			case <-gctx.Done():
 				return nil
@@ -177,11 +182,35 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	return nil
 }
 
+// resume hands a Resumer source the last position stored in Kafka.
+func (p *Pipeline) resume(ctx context.Context) error {
+	if p.offsets == nil {
+		return nil
+	}
+	r, ok := p.Source.(Resumer)
+	if !ok {
+		return nil
+	}
+	text, err := p.offsets.load(ctx)
+	if err != nil {
+		return err
+	}
+	if text == nil {
+		p.log().Info("no stored position: the source starts where it is now")
+		return nil
+	}
+	if err := r.Resume(text); err != nil {
+		return fmt.Errorf("resume from stored position %s: %w", text, err)
+	}
+	p.log().Info("resuming", "position", string(text))
+	return nil
+}
+
 // flush writes a batch's records and acknowledges its position. Failures Kafka may get
 // over (a broker down, a leader moving) are retried with backoff, rewriting only the
 // records that failed, for as long as ctx lasts: the source waits meanwhile, so nothing
 // is skipped. A record Kafka can never take (too large, invalid) stops the pipeline.
-func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
+func (p *Pipeline) flush(ctx context.Context, bt *batch, final bool) error {
 	msgs := bt.msgs
 	start := time.Now()
 	err := retry(ctx, p.log(), "kafka write", p.metrics.retries, func() error {
@@ -208,6 +237,14 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch) error {
 	}
 	if !bt.commit.IsZero() {
 		p.metrics.lag.Set(time.Since(bt.commit).Seconds())
+	}
+	if bt.ack != nil && p.offsets != nil {
+		err := retry(ctx, p.log(), "store position", p.metrics.retries, func() error {
+			return p.offsets.store(ctx, bt.ack, final)
+		})
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrProduce, err)
+		}
 	}
 	if bt.ack != nil {
 		p.Source.Ack(bt.ack)
