@@ -38,6 +38,17 @@ type Source struct {
 	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval" default:"10s"`
 	// Postgres is only read for kind postgres.
 	Postgres Postgres `mapstructure:"postgres"`
+	// MySQL is only read for kind mysql.
+	MySQL MySQL `mapstructure:"mysql"`
+}
+
+// MySQL holds the MySQL/MariaDB source's own keys.
+type MySQL struct {
+	// ServerID is the replica id the source uses on the binlog connection; it must be
+	// unique among the server's replicas. 0 derives one from the pipeline name.
+	ServerID int64 `mapstructure:"server_id"`
+	// Flavor is mariadb or mysql; empty detects it from the server's version.
+	Flavor string `mapstructure:"flavor"`
 }
 
 // Postgres holds the Postgres source's own keys. Both are Postgres identifiers:

@@ -91,6 +91,16 @@ func TestLoadValid(t *testing.T) {
 			p.Source.Postgres = Postgres{}
 			p.Kafka.TopicPrefix = "inventory"
 		}},
+		{file: "mysql_options.yaml", want: func(p *Pipeline) {
+			p.Name = "inventory"
+			p.DataDir = "./var/inventory"
+			p.Source.Kind = "mysql"
+			p.Source.DSN = "dovetail:hunter2@tcp(mysql:3306)/inventory"
+			p.Source.Tables = []string{"inventory.*"}
+			p.Source.Postgres = Postgres{}
+			p.Source.MySQL = MySQL{ServerID: 5401, Flavor: "mariadb"}
+			p.Kafka.TopicPrefix = "inventory"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -241,6 +251,13 @@ func TestLoadErrors(t *testing.T) {
 		}},
 		{file: "mysql_with_postgres.yaml", want: []string{
 			"source.postgres: only read for source.kind postgres; remove it for mysql",
+		}},
+		{file: "mysql_bad_options.yaml", want: []string{
+			"source.mysql.server_id: 4294967296 is out of range: 1 to 4294967295 (or 0 to derive one from the name)",
+			`source.mysql.flavor: "oracle" is not one of mysql, mariadb (or leave it out to detect it)`,
+		}},
+		{file: "postgres_with_mysql.yaml", want: []string{
+			"source.mysql: only read for source.kind mysql; remove it for postgres",
 		}},
 		{file: "listen_clash.yaml", want: []string{
 			"http.listen: 127.0.0.1:8083 is also kafka.listen",

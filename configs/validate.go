@@ -42,11 +42,22 @@ func (d *decoder) validate(p *Pipeline) {
 	case "postgres":
 		d.pgIdent("source.postgres.slot", s.Postgres.Slot)
 		d.pgIdent("source.postgres.publication", s.Postgres.Publication)
+		if d.present["source.mysql"] {
+			d.errorf("source.mysql", "only read for source.kind mysql; remove it for postgres")
+		}
 	case "mysql":
 		if d.present["source.postgres"] {
 			d.errorf("source.postgres", "only read for source.kind postgres; remove it for mysql")
 		}
 		s.Postgres = Postgres{}
+		if s.MySQL.ServerID < 0 || s.MySQL.ServerID > 1<<32-1 {
+			d.errorf("source.mysql.server_id", "%d is out of range: 1 to 4294967295 (or 0 to derive one from the name)", s.MySQL.ServerID)
+		}
+		switch s.MySQL.Flavor {
+		case "", "mysql", "mariadb":
+		default:
+			d.errorf("source.mysql.flavor", "%s is not one of mysql, mariadb (or leave it out to detect it)", d.show("source.mysql.flavor", s.MySQL.Flavor))
+		}
 	default:
 		d.errorf("source.kind", "%s is not one of %s", d.show("source.kind", s.Kind), strings.Join(Kinds, ", "))
 	}
