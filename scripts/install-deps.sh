@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Dovetail's tests and demo need from Debian's packages, when missing:
-# a Postgres server (for the private test server), kcat, and the independent Avro decoder
-# (python3-avro + python3-confluent-kafka, seen by /usr/bin/python3 only).
+# Postgres and MariaDB servers and clients (for the private test servers), kcat, and the
+# independent Avro decoder (python3-avro + python3-confluent-kafka, seen by /usr/bin/python3
+# only).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 ls /usr/lib/postgresql/*/bin/pg_recvlogical >/dev/null 2>&1 || need+=(postgresql-client)
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
 /usr/bin/python3 -c 'import avro' >/dev/null 2>&1 || need+=(python3-avro)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need+=(python3-confluent-kafka)
