@@ -3,12 +3,14 @@ package testmaria_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 )
@@ -196,5 +198,62 @@ func TestParseDSN(t *testing.T) {
 		if _, err := testmaria.ParseDSN(bad); err == nil {
 			t.Errorf("ParseDSN(%q): no error", bad)
 		}
+	}
+}
+
+// TestBinlogSyncer checks that the credentials and settings suit go-mysql's BinlogSyncer:
+// it logs in as root and as a user with only replication grants, and sees a row event
+// with full metadata.
+func TestBinlogSyncer(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	for _, who := range []string{"root", "replication user"} {
+		t.Run(who, func(t *testing.T) {
+			login := dsn
+			if who != "root" {
+				login = testmaria.NewUser(t, dsn, "REPLICATION SLAVE, BINLOG MONITOR ON *.*")
+			}
+			d, err := testmaria.ParseDSN(login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			table := strings.ReplaceAll(who, " ", "_")
+			pos := testmaria.QueryString(t, dsn, "SELECT @@GLOBAL.gtid_binlog_pos")
+			gset, err := mysql.ParseMariadbGTIDSet(pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
+				ServerID: 1000 + uint32(len(who)), Flavor: mysql.MariaDBFlavor,
+				Host: d.Host, Port: d.Port, User: d.User, Password: d.Password,
+				Logger: slog.New(slog.DiscardHandler),
+			})
+			defer syncer.Close()
+			stream, err := syncer.StartSyncGTID(gset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testmaria.Exec(t, dsn, "CREATE TABLE "+table+" (id int PRIMARY KEY, name varchar(10))",
+				"INSERT INTO "+table+" VALUES (1, 'a')")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			for {
+				ev, err := stream.GetEvent(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, ok := ev.Event.(*replication.RowsEvent)
+				if !ok || string(rows.Table.Table) != table {
+					continue
+				}
+				if names := rows.Table.ColumnNameString(); len(names) != 2 || names[1] != "name" {
+					t.Errorf("column names = %v, want [id name] (binlog_row_metadata=FULL)", names)
+				}
+				if len(rows.Rows) != 1 || rows.Rows[0][1] != "a" {
+					t.Errorf("rows = %v, want [[1 a]]", rows.Rows)
+				}
+				return
+			}
+		})
 	}
 }
