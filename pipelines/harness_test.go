@@ -18,13 +18,16 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/configs"
 	"github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/pipelines"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 )
 
-func TestMain(m *testing.M) { testpg.Main(m) }
+func TestMain(m *testing.M) {
+	os.Exit(testpg.With(func() int { return testmaria.With(m.Run) }))
+}
 
 // harness runs one pipeline in the test process on the embedded broker and registry.
 type harness struct {
@@ -34,6 +37,7 @@ type harness struct {
 	dataDir string
 	extra   string
 	http    string // http.listen; "" disables
+	kind    string // source.kind; "" is postgres
 	// kafkaYAML and registryYAML replace the embedded defaults' config lines when set.
 	kafkaYAML, registryYAML string
 	cfg                     *configs.Pipeline
@@ -68,10 +72,14 @@ func (h *harness) config() string {
 	if registryYAML == "" {
 		registryYAML = "listen: 127.0.0.1:0"
 	}
+	kind := h.kind
+	if kind == "" {
+		kind = "postgres"
+	}
 	return fmt.Sprintf(`name: %s
 data_dir: %s
 source:
-  kind: postgres
+  kind: %s
   dsn: ${TEST_DSN}
   heartbeat_interval: 500ms%s
 kafka:
@@ -82,7 +90,7 @@ schema_registry:
   %s
 http:
   listen: "%s"
-`, h.name, h.dataDir, h.extra, kafkaYAML, registryYAML, h.http)
+`, h.name, h.dataDir, kind, h.extra, kafkaYAML, registryYAML, h.http)
 }
 
 // start runs the pipeline until stop.

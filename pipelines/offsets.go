@@ -34,6 +34,8 @@ type offsetStore struct {
 	// drain. A crash re-sends at most what came after the last written position.
 	every time.Duration
 	last  time.Time
+	// pending is the newest position not written yet (throttled), or nil.
+	pending any
 }
 
 // load returns the text of the last stored position, or nil when there is none.
@@ -80,22 +82,26 @@ func (o *offsetStore) loadFrom(ctx context.Context, broker string) ([]byte, erro
 	return m.Value, nil
 }
 
-// store writes pos when the last write is older than every, or always when force is set.
+// store records pos (when not nil) as the newest position and writes the newest
+// unwritten one when the last write is older than every, or always when force is set.
 func (o *offsetStore) store(ctx context.Context, pos any, force bool) error {
-	if !force && time.Since(o.last) < o.every {
+	if pos != nil {
+		o.pending = pos
+	}
+	if o.pending == nil || (!force && time.Since(o.last) < o.every) {
 		return nil
 	}
-	tm, ok := pos.(encoding.TextMarshaler)
+	tm, ok := o.pending.(encoding.TextMarshaler)
 	if !ok {
-		return fmt.Errorf("store position %v: %T cannot be written as text", pos, pos)
+		return fmt.Errorf("store position %v: %T cannot be written as text", o.pending, o.pending)
 	}
 	text, err := tm.MarshalText()
 	if err != nil {
-		return fmt.Errorf("store position %v: %w", pos, err)
+		return fmt.Errorf("store position %v: %w", o.pending, err)
 	}
 	if err := o.writer.WriteMessages(ctx, kafka.Message{Topic: o.topic, Key: o.key, Value: text}); err != nil {
 		return fmt.Errorf("store position %s in %s: %w", text, o.topic, err)
 	}
-	o.last = time.Now()
+	o.last, o.pending = time.Now(), nil
 	return nil
 }

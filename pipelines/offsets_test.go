@@ -48,6 +48,14 @@ func TestOffsetStore(t *testing.T) {
 	if text, err := o.load(ctx); err != nil || string(text) != "0-1-3" {
 		t.Fatalf("load = %q, %v; want the last forced position 0-1-3", text, err)
 	}
+	// A forced store with no new position (the drain's last batch acknowledged nothing)
+	// writes the newest one that was held back.
+	if err := o.store(ctx, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if text, err := o.load(ctx); err != nil || string(text) != "0-1-4" {
+		t.Fatalf("load = %q, %v; want the held-back position 0-1-4", text, err)
+	}
 	// Another worker on the same cluster (here: the broker restarted on its data) finds it.
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -57,7 +65,7 @@ func TestOffsetStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if text, err := newStore(b.Addr()).load(ctx); err != nil || string(text) != "0-1-3" {
-		t.Fatalf("load after a restart = %q, %v; want 0-1-3", text, err)
+	if text, err := newStore(b.Addr()).load(ctx); err != nil || string(text) != "0-1-4" {
+		t.Fatalf("load after a restart = %q, %v; want 0-1-4", text, err)
 	}
 }

@@ -238,9 +238,13 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch, final bool) error {
 	if !bt.commit.IsZero() {
 		p.metrics.lag.Set(time.Since(bt.commit).Seconds())
 	}
-	if bt.ack != nil && p.offsets != nil {
+	if p.offsets != nil && (bt.ack != nil || final) {
+		var pos any
+		if bt.ack != nil {
+			pos = bt.ack
+		}
 		err := retry(ctx, p.log(), "store position", p.metrics.retries, func() error {
-			return p.offsets.store(ctx, bt.ack, final)
+			return p.offsets.store(ctx, pos, final)
 		})
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrProduce, err)

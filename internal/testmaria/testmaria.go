@@ -71,10 +71,13 @@ var (
 // Main runs the tests of m with a shared server (see the package comment) and exits with
 // their result. Call it from TestMain.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(With(m.Run))
 }
 
-func run(m *testing.M) int {
+// With runs tests (a test binary's m.Run) with the shared server started and stopped around
+// them, and returns their exit code; test binaries that need several servers nest their
+// packages' With calls in TestMain.
+func With(tests func() int) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	if dsn := os.Getenv(EnvDSN); dsn != "" {
 		if _, err := ParseDSN(dsn); err != nil {
@@ -88,7 +91,7 @@ func run(m *testing.M) int {
 	if sharedErr != nil {
 		fmt.Fprintln(os.Stderr, "testmaria:", sharedErr)
 	}
-	code := m.Run()
+	code := tests()
 	if sharedErr == nil {
 		if err := shared.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "testmaria:", err)
