@@ -1,0 +1,46 @@
+// Package mysql captures row changes from MySQL and MariaDB through the binlog.
+//
+// A Source registers as a replica (a unique server_id) and reads the row-based binlog
+// with go-mysql's BinlogSyncer: every transaction with changes of captured tables becomes
+// event.Changes followed by one Handler.Commit whose Position is the point after the
+// transaction (the GTID set including it, and the next binlog file and offset). The binlog
+// keeps no reader positions: the pipeline stores the acknowledged positions (in Kafka)
+// and hands the last one back through Resume (or Config.Start), and the next Run
+// re-reads every transaction after it, whole. With no position, Run starts at the
+// server's current position; there is no snapshot yet. A position the server no longer
+// has (binlog purged) is a fatal ErrPurged, never a silent skip.
+//
+// Resumes use GTIDs where the server has them (MariaDB always; MySQL with
+// gtid_mode=ON) and the binlog file and offset otherwise. A lost connection is
+// reconnected with backoff from the end of the last transaction the stream got
+// through; changes of a transaction cut by the loss are handed over again.
+//
+// Heartbeats are the server's binlog heartbeats (Config.HeartbeatInterval is the period
+// the server is asked for): an idle binlog yields Handler.Heartbeat with the current
+// position, and so does a busy binlog of uncaptured tables once per interval, so the
+// stored position keeps up with the server. The first session also hands over a
+// Heartbeat at its start position, so a position is stored before any change.
+//
+// Schema: Run reads the captured databases' tables from information_schema, then keeps
+// their shape current by parsing the DDL in the binlog's query events (TiDB's parser;
+// see ddl.go) — CREATE/ALTER/DROP/RENAME TABLE, DROP DATABASE — and each change of a
+// captured table gives it a new *event.Table. DDL of a captured table that cannot be
+// parsed or applied stops the stream with the statement in the error; DDL of other
+// tables is ignored. Where the server logs full row metadata (binlog_row_metadata=FULL),
+// every table map's column names are checked against the tracked schema, and a mismatch
+// stops the stream (ErrSchema) rather than decode values into the wrong columns.
+//
+// Not yet done: the schema history is kept in memory only. A restart reads
+// information_schema as it is now, so resuming from a position older than a DDL of a
+// captured table fails loudly (the DDL does not apply, or the table map disagrees)
+// instead of decoding with the right historic shape; persisting the history with its
+// positions (a Kafka topic, as Debezium's schema history) is the next step, and so are
+// the snapshot and publishing DDL to the schema-change topic.
+//
+// Values are decoded into the Go values package event documents, typed as Debezium's
+// MySQL connector types them by default; see types.go for the mapping and its
+// deliberate deviations (BIGINT UNSIGNED as Decimal(20,0), spatial types as WKB bytes).
+//
+// The package does not know Kafka or Avro, and never changes the server's settings:
+// Validate prints the commands.
+package mysql

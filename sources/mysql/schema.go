@@ -1,0 +1,148 @@
+package mysql
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// column is one column of a tracked table, as its DDL (or information_schema, which is
+// turned into DDL) describes it.
+type column struct {
+	name string
+	// typ is the base type in lower case, as information_schema.COLUMNS.DATA_TYPE spells
+	// it: "tinyint", "bigint", "decimal", "varchar", "longtext", "enum", "json",
+	// "geometry", ...
+	typ      string
+	unsigned bool
+	// length is the declared length: characters of char types, bytes of binary types,
+	// bits of bit, M of float(M,D); 0 when not declared.
+	length int
+	// precision and scale of decimal, and of float/double declared with (M,D) (hasScale).
+	precision, scale int
+	hasScale         bool
+	fsp              int      // fractional seconds digits of time, datetime, timestamp
+	charset          string   // character set of character columns; "binary" for binary strings
+	elems            []string // values of enum and set
+	nullable         bool
+}
+
+// sourceType renders the column's type the way information_schema.COLUMNS.COLUMN_TYPE
+// does (without display widths), for event.Type.SourceType.
+func (c *column) sourceType() string {
+	var b strings.Builder
+	b.WriteString(c.typ)
+	switch c.typ {
+	case "decimal":
+		fmt.Fprintf(&b, "(%d,%d)", c.precision, c.scale)
+	case "float", "double":
+		if c.hasScale {
+			fmt.Fprintf(&b, "(%d,%d)", c.precision, c.scale)
+		}
+	case "char", "varchar", "binary", "varbinary", "bit":
+		fmt.Fprintf(&b, "(%d)", c.length)
+	case "time", "datetime", "timestamp":
+		if c.fsp > 0 {
+			fmt.Fprintf(&b, "(%d)", c.fsp)
+		}
+	case "enum", "set":
+		b.WriteByte('(')
+		for i, e := range c.elems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("'" + strings.ReplaceAll(e, "'", "''") + "'")
+		}
+		b.WriteByte(')')
+	}
+	if c.unsigned {
+		b.WriteString(" unsigned")
+	}
+	return b.String()
+}
+
+// table is a tracked table's shape.
+type table struct {
+	db, name string
+	cols     []column
+	pk       []string // primary key columns in key order
+	charset  string   // default character set of new columns
+}
+
+func (t *table) id() string { return t.db + "." + t.name }
+
+func (t *table) clone() *table {
+	c := *t
+	c.cols = slices.Clone(t.cols)
+	c.pk = slices.Clone(t.pk)
+	return &c
+}
+
+func (t *table) colIndex(name string) int {
+	for i := range t.cols {
+		if strings.EqualFold(t.cols[i].name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// schema is the in-memory shape of every tracked table at the binlog position the
+// stream has reached. It is not persisted yet: a restart reads information_schema
+// again (see the package comment).
+type schema struct {
+	tables map[string]*table // by "db.table"
+	// dbCharset holds the default character set of databases; serverCharset is the
+	// server's, for databases created without one.
+	dbCharset     map[string]string
+	serverCharset string
+}
+
+func newSchema(serverCharset string) *schema {
+	return &schema{tables: map[string]*table{}, dbCharset: map[string]string{}, serverCharset: serverCharset}
+}
+
+func (s *schema) get(db, name string) *table { return s.tables[db+"."+name] }
+
+func (s *schema) put(t *table) { s.tables[t.id()] = t }
+
+func (s *schema) drop(db, name string) { delete(s.tables, db+"."+name) }
+
+func (s *schema) defaultCharset(db string) string {
+	if cs := s.dbCharset[db]; cs != "" {
+		return cs
+	}
+	return s.serverCharset
+}
+
+// eventTable builds the event model's table and the value decoders of t.
+func eventTable(t *table, keyColumns []string) (*event.Table, []codec, error) {
+	et := &event.Table{ID: event.TableID{Database: t.db, Table: t.name}}
+	codecs := make([]codec, len(t.cols))
+	for i := range t.cols {
+		c := &t.cols[i]
+		cd, err := codecFor(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("table %s column %s: %w", t.id(), c.name, err)
+		}
+		codecs[i] = cd
+		et.Columns = append(et.Columns, event.Column{Name: c.name, Type: cd.typ, Optional: c.nullable || cd.optional})
+	}
+	key := t.pk
+	if keyColumns != nil {
+		key = keyColumns
+	}
+	for _, k := range key {
+		i := t.colIndex(k)
+		if i < 0 {
+			if keyColumns != nil {
+				return nil, nil, fmt.Errorf("key_columns of %s: no column %q", t.id(), k)
+			}
+			return nil, nil, fmt.Errorf("table %s: primary key column %q is not a column", t.id(), k)
+		}
+		et.Key = append(et.Key, i)
+	}
+	return et, codecs, nil
+}
