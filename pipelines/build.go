@@ -17,6 +17,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/tail"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
+	"github.com/dovetail-cdc/dovetail/sources/mysql"
 	"github.com/dovetail-cdc/dovetail/sources/postgres"
 )
 
@@ -40,6 +41,18 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 			ExcludeTables:     cfg.Source.ExcludeTables,
 			Slot:              cfg.Source.Postgres.Slot,
 			Publication:       cfg.Source.Postgres.Publication,
+			HeartbeatInterval: cfg.Source.HeartbeatInterval,
+			KeyColumns:        cfg.Source.KeyColumns,
+			Logger:            log,
+		})
+	case "mysql":
+		return mysql.New(mysql.Config{
+			DSN:               cfg.Source.DSN.Value(),
+			Name:              cfg.Kafka.TopicPrefix,
+			Tables:            cfg.Source.Tables,
+			ExcludeTables:     cfg.Source.ExcludeTables,
+			ServerID:          uint32(cfg.Source.MySQL.ServerID),
+			Flavor:            cfg.Source.MySQL.Flavor,
 			HeartbeatInterval: cfg.Source.HeartbeatInterval,
 			KeyColumns:        cfg.Source.KeyColumns,
 			Logger:            log,
