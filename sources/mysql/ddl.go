@@ -111,6 +111,11 @@ func tokenize(sql string) []token {
 	return toks
 }
 
+func isNumber(s string) bool {
+	_, ok := num(s)
+	return ok
+}
+
 func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
@@ -156,14 +161,15 @@ func rewriteForTiDB(sql string) (rewritten, error) {
 			!strings.EqualFold(toks[i-1].text, "spatial"):
 			rw.spatial[strings.ToLower(unquoteIdent(toks[i-1].text))] = w
 			edits = append(edits, edit{toks[i].start, toks[i].end, "LONGBLOB"})
-			if lower(i+1) == "srid" || lower(i+1) == "ref_system_id" {
-				j := i + 2
-				if lower(j) == "=" {
-					j++
-				}
-				if j < len(toks) {
-					edits = append(edits, edit{toks[i+1].start, toks[j].end, ""})
-				}
+		case w == "srid" || w == "ref_system_id":
+			// MySQL's SRID n and MariaDB's REF_SYSTEM_ID = n of spatial columns.
+			j := i + 1
+			if lower(j) == "=" {
+				j++
+			}
+			if j < len(toks) && isNumber(toks[j].text) {
+				edits = append(edits, edit{toks[i].start, toks[j].end, ""})
+				i = j
 			}
 		case w == "collate":
 			j := i + 1
