@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -455,7 +456,7 @@ func (t *gtidTracker) String() string {
 		for d := range t.maria {
 			doms = append(doms, d)
 		}
-		sortUint32(doms)
+		slices.Sort(doms)
 		var b strings.Builder
 		for i, d := range doms {
 			if i > 0 {
@@ -469,14 +470,6 @@ func (t *gtidTracker) String() string {
 		t.text = t.mysql.String()
 	}
 	return t.text
-}
-
-func sortUint32(s []uint32) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // relation is a captured table's current shape and decoders.
@@ -640,6 +633,14 @@ func (d *decoder) ddl(q, defaultDB string) error {
 	if err != nil {
 		if id := d.capturedIn(q, defaultDB); id != "" {
 			return fatal(fmt.Errorf("%w: cannot parse DDL of captured table %s at %s: %v; statement: %s", ErrSchema, id, d.position(), err, q))
+		}
+		// Forget the shapes it may have changed: should such a table be renamed into the
+		// captured set later, its rows fail loudly instead of decoding with a stale shape.
+		for _, id := range ddlTargets(tokenize(q), defaultDB) {
+			if db, name, ok := strings.Cut(id, "."); ok {
+				s.schema.drop(db, name)
+				delete(d.byName, id)
+			}
 		}
 		s.log.Debug("DDL of no captured table not parsed; ignored", "err", err, "statement", q)
 		return nil

@@ -364,3 +364,28 @@ func TestValidate(t *testing.T) {
 		t.Errorf("unreachable server: %v, %v", ps, err)
 	}
 }
+
+// TestUnknownShape: a table whose DDL could not be parsed while it was not captured,
+// then renamed into the captured set, stops the stream at its first row instead of
+// decoding it with a guessed shape.
+func TestUnknownShape(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	db := dbName(t, dsn)
+	cfg := testConfig(t, dsn)
+	cfg.ExcludeTables = []string{db + ".skip"}
+	r := start(t, cfg)
+	testmaria.Exec(t, dsn, "CREATE TABLE skip (id INT PRIMARY KEY, u UUID)", "RENAME TABLE skip TO cap",
+		"INSERT INTO cap VALUES (1, UUID())")
+	select {
+	case <-r.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	if !errors.Is(r.err, ErrSchema) || !strings.Contains(r.err.Error(), db+".cap") {
+		t.Fatalf("Run = %v, want ErrSchema naming %s.cap", r.err, db)
+	}
+	if n := len(r.rec.changes()); n != 0 {
+		t.Errorf("%d changes handed over", n)
+	}
+}
