@@ -47,7 +47,7 @@ func (s *Source) Validate(ctx context.Context) ([]check.Problem, error) {
 	}
 	if info.rowMetadata != "FULL" {
 		add(check.Warning, "SET GLOBAL binlog_row_metadata = 'FULL'; and in my.cnf: binlog_row_metadata=FULL (MariaDB 10.5+, MySQL 8.0.1+)",
-			"binlog_row_metadata is %s: the source cannot check its schema against the binlog's column names, and text in character sets other than utf8*, ascii, latin1, binary, gbk and gb18030 added by DDL is decoded wrongly",
+			"binlog_row_metadata is %s: the source cannot check its tracked schema against the binlog's column names, so a DDL it did not see goes unnoticed unless the column count changed",
 			orNone(info.rowMetadata))
 	}
 	switch info.serverID {
