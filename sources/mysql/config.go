@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dovetail-cdc/dovetail/internal/tablepattern"
 )
 
 // Version is the source block's version field.
@@ -168,52 +170,17 @@ func (c conn) hostPort() (string, uint16) {
 }
 
 // splitPattern splits "database.table" (either part may be a glob).
-func splitPattern(p string) (db, table string, err error) {
-	db, table, ok := strings.Cut(p, ".")
-	if !ok || db == "" || table == "" || strings.Contains(table, ".") {
-		return "", "", fmt.Errorf("table pattern %q: want database.table", p)
-	}
-	if _, err := path.Match(db, ""); err != nil {
-		return "", "", fmt.Errorf("table pattern %q: %w", p, err)
-	}
-	if _, err := path.Match(table, ""); err != nil {
-		return "", "", fmt.Errorf("table pattern %q: %w", p, err)
-	}
-	return db, table, nil
-}
+func splitPattern(p string) (string, string, error) { return tablepattern.Split(p, "database") }
 
 // isGlob reports whether a pattern can match more than one name.
-func isGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
+func isGlob(p string) bool { return tablepattern.IsGlob(p) }
 
-// matchPattern reports whether db.table matches pattern p.
-func matchPattern(p, db, table string) bool {
-	pd, pt, err := splitPattern(p)
-	if err != nil {
-		return false
-	}
-	okD, _ := path.Match(pd, db)
-	okT, _ := path.Match(pt, table)
-	return okD && okT
-}
+// matchPattern reports whether database.table matches pattern p.
+func matchPattern(p, ns, table string) bool { return tablepattern.Match(p, ns, table) }
 
-// included reports whether the configuration captures db.table.
-func (cfg *Config) included(db, table string) bool {
-	in := len(cfg.Tables) == 0 && !systemDatabase(db)
-	for _, p := range cfg.Tables {
-		if matchPattern(p, db, table) {
-			in = true
-			break
-		}
-	}
-	if !in {
-		return false
-	}
-	for _, p := range cfg.ExcludeTables {
-		if matchPattern(p, db, table) {
-			return false
-		}
-	}
-	return true
+// included reports whether the configuration captures ns.table.
+func (cfg *Config) included(ns, table string) bool {
+	return tablepattern.Included(cfg.Tables, cfg.ExcludeTables, ns, table, systemDatabase(ns))
 }
 
 // mayInclude reports whether some table of database db can be captured (to skip whole

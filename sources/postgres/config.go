@@ -4,12 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dovetail-cdc/dovetail/internal/tablepattern"
 )
 
 // Version is the source block's version field.
@@ -100,52 +101,17 @@ func validSlot(s string) bool {
 }
 
 // splitPattern splits "schema.table" (either part may be a glob).
-func splitPattern(p string) (schema, table string, err error) {
-	schema, table, ok := strings.Cut(p, ".")
-	if !ok || schema == "" || table == "" || strings.Contains(table, ".") {
-		return "", "", fmt.Errorf("table pattern %q: want schema.table", p)
-	}
-	if _, err := path.Match(schema, ""); err != nil {
-		return "", "", fmt.Errorf("table pattern %q: %w", p, err)
-	}
-	if _, err := path.Match(table, ""); err != nil {
-		return "", "", fmt.Errorf("table pattern %q: %w", p, err)
-	}
-	return schema, table, nil
-}
+func splitPattern(p string) (string, string, error) { return tablepattern.Split(p, "schema") }
 
 // isGlob reports whether a pattern can match more than one name.
-func isGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
+func isGlob(p string) bool { return tablepattern.IsGlob(p) }
 
-// matchPattern reports whether the table schema.table matches pattern p.
-func matchPattern(p, schema, table string) bool {
-	ps, pt, err := splitPattern(p)
-	if err != nil {
-		return false
-	}
-	okS, _ := path.Match(ps, schema)
-	okT, _ := path.Match(pt, table)
-	return okS && okT
-}
+// matchPattern reports whether schema.table matches pattern p.
+func matchPattern(p, ns, table string) bool { return tablepattern.Match(p, ns, table) }
 
-// included reports whether the configuration captures schema.table.
-func (cfg *Config) included(schema, table string) bool {
-	in := len(cfg.Tables) == 0 && !systemSchema(schema)
-	for _, p := range cfg.Tables {
-		if matchPattern(p, schema, table) {
-			in = true
-			break
-		}
-	}
-	if !in {
-		return false
-	}
-	for _, p := range cfg.ExcludeTables {
-		if matchPattern(p, schema, table) {
-			return false
-		}
-	}
-	return true
+// included reports whether the configuration captures ns.table.
+func (cfg *Config) included(ns, table string) bool {
+	return tablepattern.Included(cfg.Tables, cfg.ExcludeTables, ns, table, systemSchema(ns))
 }
 
 func systemSchema(s string) bool {
