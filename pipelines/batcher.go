@@ -18,6 +18,7 @@ type Encoder interface {
 	Change(ctx context.Context, c *event.Change) (topic string, key, value []byte, err error)
 	Message(ctx context.Context, m *event.Message) (topic string, key, value []byte, err error)
 	Heartbeat(ctx context.Context, ts time.Time) (topic string, key, value []byte, err error)
+	SchemaChange(ctx context.Context, sc *event.SchemaChange) (topic string, key, value []byte, err error)
 }
 
 // Producer writes records and returns only when Kafka acknowledged all of them (acks=all),
@@ -218,6 +219,22 @@ func (b *batcher) Message(ctx context.Context, m *event.Message) error {
 		return err
 	}
 	return b.add(ctx, nil, time.Time{}, kafka.Message{Topic: topic, Key: key, Value: value})
+}
+
+// SchemaChange writes a DDL event to the schema change topic (Debezium's topic named
+// after the prefix).
+func (b *batcher) SchemaChange(ctx context.Context, sc *event.SchemaChange) error {
+	if err := b.admit(ctx); err != nil {
+		return err
+	}
+	topic, key, value, err := b.enc.SchemaChange(ctx, sc)
+	if err != nil {
+		return fmt.Errorf("encode schema change %q: %w", sc.DDL, err)
+	}
+	if err := b.ensure(ctx, topic); err != nil {
+		return err
+	}
+	return b.add(ctx, nil, sc.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
 func (b *batcher) Commit(ctx context.Context, pos event.Position) error {

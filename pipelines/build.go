@@ -185,6 +185,10 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger
 		BatchSize:   cfg.Kafka.BatchSize,
 		Linger:      cfg.Kafka.Linger,
 	}
+	if _, ok := src.(HistoryUser); ok {
+		p.history = &kafkaHistory{brokers: ep.brokers, topic: HistoryTopic(cfg.Name), key: []byte(cfg.Name),
+			writer: writer, topics: topics}
+	}
 	if _, ok := src.(Resumer); ok {
 		p.offsets = &offsetStore{brokers: ep.brokers, topic: OffsetsTopic(cfg.Name), key: []byte(cfg.Name),
 			writer: writer, topics: compacted{topics}, every: time.Second}

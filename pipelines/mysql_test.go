@@ -1,12 +1,16 @@
 package pipelines_test
 
 import (
+	"context"
+	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/pipelines"
+	"github.com/dovetail-cdc/dovetail/schema/registry"
 )
 
 // TestMySQLEndToEnd streams a MariaDB table through the pipeline: records decode with our
@@ -101,5 +105,94 @@ func TestMySQLEndToEnd(t *testing.T) {
 	}
 	if stored := h.read(pipelines.OffsetsTopic(h.name)); len(stored) == 0 {
 		t.Errorf("no position in %s", pipelines.OffsetsTopic(h.name))
+	}
+}
+
+// TestMySQLSchemaHistory changes a table while the pipeline is stopped: on restart the
+// source decodes the binlog from its stored position with the shapes the schema history
+// topic holds for that position, not today's, so each row arrives in the shape it was
+// written with. Each DDL is on the schema change topic, and the value schema gets a new
+// registry version per shape.
+func TestMySQLSchemaHistory(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	if i := strings.IndexByte(db, '?'); i >= 0 {
+		db = db[:i]
+	}
+	testmaria.Exec(t, dsn, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20), qty INT)`)
+	h := newHarness(t, dsn, []string{db + ".items"}, "")
+	h.kind = "mysql"
+	h.start()
+	topic := h.name + "." + db + ".items"
+	testmaria.Exec(t, dsn, `INSERT INTO items VALUES (1, 'one', 1)`)
+	h.waitRecords(topic, 1)
+	h.stop()
+
+	testmaria.Exec(t, dsn,
+		`ALTER TABLE items DROP COLUMN qty, ADD COLUMN price DECIMAL(6,2) AFTER id`,
+		`INSERT INTO items VALUES (2, 2.50, 'two')`,
+		`ALTER TABLE items RENAME COLUMN name TO title`,
+		`INSERT INTO items VALUES (3, NULL, 'three')`)
+	h.start()
+	testmaria.Exec(t, dsn, `INSERT INTO items VALUES (4, 4.00, 'four')`)
+	msgs := h.waitRecords(topic, 4)
+	// Records of different rows may sit in different partitions: compare by id.
+	want := map[string]string{"1": "id,name,qty", "2": "id,price,name", "3": "id,price,title", "4": "id,price,title"}
+	for _, m := range msgs {
+		after := plain(h.decode(m.Value)).(map[string]any)["after"].(map[string]any)
+		id := fmt.Sprint(after["id"])
+		order := want[id] + ","
+		var cols []string
+		for f := range after {
+			cols = append(cols, f)
+		}
+		slices.SortFunc(cols, func(a, b string) int { return strings.Index(order, a+",") - strings.Index(order, b+",") })
+		if got := strings.Join(cols, ","); got != want[id] {
+			t.Errorf("row %s: columns %s, want %s", id, got, want[id])
+		}
+		delete(want, id)
+	}
+	if len(msgs) != 4 || len(want) != 0 {
+		t.Errorf("%d records, rows %v missing", len(msgs), want)
+	}
+
+	// The schema change topic: one event per DDL, for our decoder and the independent one.
+	changes := h.waitRecords(h.name, 2)
+	var ddls []string
+	for _, m := range changes {
+		v := plain(h.decode(m.Value)).(map[string]any)
+		ddls = append(ddls, v["ddl"].(string))
+		tcs := v["tableChanges"].([]any)
+		if len(tcs) != 1 || tcs[0].(map[string]any)["type"] != "ALTER" {
+			t.Errorf("tableChanges of %q: %v", v["ddl"], tcs)
+		}
+	}
+	wantDDL := []string{"ALTER TABLE items DROP COLUMN qty, ADD COLUMN price DECIMAL(6,2) AFTER id", "ALTER TABLE items RENAME COLUMN name TO title"}
+	if !slices.Equal(ddls, wantDDL) {
+		t.Errorf("schema change topic: %q, want %q", ddls, wantDDL)
+	}
+	py := h.pythonDecode(h.name)
+	if len(py) != 2 || py[1]["value"].(map[string]any)["ddl"] != wantDDL[1] {
+		t.Errorf("independent decoder read the schema change topic as %v", py)
+	}
+
+	// The history: the schema at the first start, then both statements, once each.
+	hist := h.read(pipelines.HistoryTopic(h.name))
+	if len(hist) != 3 {
+		var recs []string
+		for _, m := range hist {
+			recs = append(recs, string(m.Value))
+		}
+		t.Errorf("schema history has %d records, want 3:\n%s", len(hist), strings.Join(recs, "\n"))
+	}
+
+	client, err := registry.NewClient(h.regURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := client.Versions(context.Background(), topic+"-value")
+	if err != nil || len(versions) != 3 {
+		t.Errorf("value subject versions %v, %v; want 3", versions, err)
 	}
 }

@@ -51,6 +51,8 @@ type Pipeline struct {
 	acked   atomic.Pointer[ackState]
 	// offsets keeps the positions of a Resumer source in Kafka; nil for other sources.
 	offsets *offsetStore
+	// history keeps a HistoryUser source's schema history in Kafka; nil for others.
+	history *kafkaHistory
 }
 
 type ackState struct {
@@ -78,6 +80,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		log = slog.Default()
 	}
 	log = log.With("pipeline", p.Name)
+	if hu, ok := p.Source.(HistoryUser); ok && p.history != nil {
+		p.history.retry = func(ctx context.Context, what string, op func() error) error {
+			return retry(ctx, log, what, p.metrics.retries, op)
+		}
+		hu.UseHistory(p.history)
+	}
 	if err := p.resume(ctx); err != nil {
 		return err
 	}

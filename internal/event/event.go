@@ -230,3 +230,50 @@ type Handler interface {
 	// over since the last Commit; it feeds the heartbeat topic and is acknowledged as Commit.
 	Heartbeat(ctx context.Context, ts time.Time, pos Position) error
 }
+
+// SchemaChange is a DDL statement that changed captured tables (MySQL/MariaDB).
+// Debezium publishes it on the schema change topic named after the topic prefix.
+type SchemaChange struct {
+	// Database is the database the statement ran in (its default database, else the
+	// database of the tables it changed).
+	Database string
+	DDL      string
+	Source   Source
+	// Tables are the captured tables the statement changed, each with its shape after it.
+	Tables []TableChange
+}
+
+// TableChange is one table's part of a SchemaChange: Debezium's tableChanges entry.
+type TableChange struct {
+	Type string // "CREATE", "ALTER" or "DROP"
+	ID   TableID
+	// Charset is the table's default character set; PrimaryKey its key columns.
+	Charset    string
+	PrimaryKey []string
+	// Columns are the columns after the change (none for DROP).
+	Columns []ColumnDef
+}
+
+// ColumnDef describes a column as Debezium's schema change events do.
+type ColumnDef struct {
+	Name string
+	// JDBCType is the java.sql.Types code of the column's type.
+	JDBCType int32
+	// TypeName is the base type ("VARCHAR", "INT UNSIGNED"); TypeExpression the full one
+	// ("VARCHAR(50)").
+	TypeName, TypeExpression string
+	Charset                  string // "" for columns without one
+	// Length and Scale are nil where the type has none.
+	Length, Scale *int32
+	Position      int32 // 1-based
+	Optional      bool
+	EnumValues    []string
+}
+
+// SchemaChangeHandler is a Handler that also takes schema changes. Sources that capture
+// DDL hand it over when their Handler implements it, before the Commit that moves the
+// position past the statement.
+type SchemaChangeHandler interface {
+	Handler
+	SchemaChange(ctx context.Context, sc *SchemaChange) error
+}

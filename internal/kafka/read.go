@@ -15,7 +15,7 @@ import (
 // ReadAll returns every record of topic, partition by partition in offset order, from
 // each partition's first offset up to its high watermark as it was when ReadAll
 // started. Null keys and values (tombstones) stay nil. It reads everything into
-// memory: it is for tests and the tail command, not for the runtime.
+// memory: it is for tests, the tail command and small state topics (schema history).
 func ReadAll(ctx context.Context, brokers []string, topic string) ([]kafka.Message, error) {
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: newTransport()}
 	defer client.Transport.(*kafka.Transport).CloseIdleConnections()

@@ -57,6 +57,17 @@ func (t *Topics) EnsureCompacted(ctx context.Context, topic string, partitions, 
 	return t.ensure(ctx, topic, partitions, replication, []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}})
 }
 
+// EnsureRetained is Ensure for a topic whose records are kept forever
+// (retention.ms=-1, retention.bytes=-1, cleanup.policy=delete), as a history of state
+// changes must be (Debezium's schema history topic).
+func (t *Topics) EnsureRetained(ctx context.Context, topic string, partitions, replication int) error {
+	return t.ensure(ctx, topic, partitions, replication, []kafka.ConfigEntry{
+		{ConfigName: "cleanup.policy", ConfigValue: "delete"},
+		{ConfigName: "retention.ms", ConfigValue: "-1"},
+		{ConfigName: "retention.bytes", ConfigValue: "-1"},
+	})
+}
+
 func (t *Topics) ensure(ctx context.Context, topic string, partitions, replication int, configs []kafka.ConfigEntry) error {
 	if topic == "" {
 		return errors.New("ensure topic: empty name")

@@ -58,6 +58,10 @@ type Config struct {
 	// Handler.Heartbeat earlier (stored by the pipeline after it was acknowledged). Nil
 	// starts at the server's current position (no snapshot).
 	Start *Position
+	// History keeps the schema history (see History); nil keeps it in memory only, so a
+	// restart takes today's schema from information_schema as the schema at its resume
+	// position.
+	History History
 	// Logger receives the source's logs; default slog.Default().
 	Logger *slog.Logger
 }

@@ -21,21 +21,28 @@
 // stored position keeps up with the server. The first session also hands over a
 // Heartbeat at its start position, so a position is stored before any change.
 //
-// Schema: Run reads the captured databases' tables from information_schema, then keeps
-// their shape current by parsing the DDL in the binlog's query events (TiDB's parser;
-// see ddl.go) — CREATE/ALTER/DROP/RENAME TABLE, DROP DATABASE — and each change of a
-// captured table gives it a new *event.Table. DDL of a captured table that cannot be
-// parsed or applied stops the stream with the statement in the error; DDL of other
-// tables is ignored. Where the server logs full row metadata (binlog_row_metadata=FULL),
-// every table map's column names are checked against the tracked schema, and a mismatch
-// stops the stream (ErrSchema) rather than decode values into the wrong columns.
+// Schema: on its first start Run reads the captured databases' tables from
+// information_schema, then keeps their shape current by parsing the DDL in the binlog's
+// query events (TiDB's parser; see ddl.go) — CREATE/ALTER/DROP/RENAME TABLE, CREATE/
+// ALTER/DROP DATABASE — and each change of a captured table gives it a new *event.Table.
+// DDL of a captured table that cannot be parsed or applied stops the stream with the
+// statement in the error; DDL of other tables is ignored. Where the server logs full row
+// metadata (binlog_row_metadata=FULL), every table map's column names are checked
+// against the tracked schema, and a mismatch stops the stream (ErrSchema) rather than
+// decode values into the wrong columns.
 //
-// Not yet done: the schema history is kept in memory only. A restart reads
-// information_schema as it is now, so resuming from a position older than a DDL of a
-// captured table fails loudly (the DDL does not apply, or the table map disagrees)
-// instead of decoding with the right historic shape; persisting the history with its
-// positions (a Kafka topic, as Debezium's schema history) is the next step, and so are
-// the snapshot and publishing DDL to the schema-change topic.
+// Schema history (history.go): with a History (the pipeline keeps one in a Kafka topic),
+// the schema read at the first start and every DDL statement that changed a table of a
+// captured database are recorded with their binlog position before the stream moves past
+// them. A restart replays the records up to its resume position, so binlog events
+// written before a later ALTER TABLE decode with the shape they were written with, as
+// with Debezium's schema history topic. Statements read again after a restart are not
+// recorded twice. Without a History the schema lives in memory only: a restart takes
+// today's schema as the schema at its resume position.
+//
+// DDL of captured tables is also handed to the Handler as event.SchemaChange when it
+// implements event.SchemaChangeHandler (the pipeline publishes them on the schema change
+// topic, Debezium's "<prefix>" topic).
 //
 // Values are decoded into the Go values package event documents, typed as Debezium's
 // MySQL connector types them by default; see types.go for the mapping and its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/big"
 	"slices"
 	"strconv"
@@ -60,6 +61,9 @@ type Source struct {
 	resume Position
 	// lastOut is when Handler last got a Commit or Heartbeat.
 	lastOut time.Time
+	// histPos is the position of the newest schema history record; statements at or
+	// before it are in the history already.
+	histPos *Position
 }
 
 // New checks cfg and returns a Source. It does not connect.
@@ -87,6 +91,10 @@ func (s *Source) Resume(text []byte) error {
 	s.start = &p
 	return nil
 }
+
+// UseHistory makes the source keep its schema history in h (Config.History). Call it
+// before Run.
+func (s *Source) UseHistory(h History) { s.cfg.History = h }
 
 // Ready reports whether a binlog session is streaming: from the moment the server
 // accepted the binlog dump request until that session ends. Safe from any goroutine.
@@ -245,6 +253,11 @@ func (s *Source) prepare(ctx context.Context) error {
 		if attempt == 4 {
 			s.log.Debug("the binlog moved while the schema was read", "from", p1.String(), "to", p2.String())
 			break
+		}
+	}
+	if s.cfg.History != nil {
+		if sch, err = s.prepareHistory(ctx, sch, pos); err != nil {
+			return err
 		}
 	}
 	s.schema = sch
@@ -541,7 +554,7 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 			d.gtids.addMySQL(sid, e.GNO)
 		}
 	case *replication.QueryEvent:
-		return d.query(ctx, e, hdr)
+		return d.query(ctx, e, hdr, start)
 	case *replication.XIDEvent:
 		return d.commit(ctx)
 	case *replication.TableMapEvent:
@@ -594,7 +607,7 @@ func (d *decoder) heartbeatAt(ctx context.Context, pos Position) error {
 	return nil
 }
 
-func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *replication.EventHeader) error {
+func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *replication.EventHeader, start uint32) error {
 	q := strings.TrimSpace(string(e.Query))
 	switch strings.ToUpper(q) {
 	case "BEGIN", "START TRANSACTION":
@@ -613,7 +626,7 @@ func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *rep
 	if !d.inGroup {
 		d.begin()
 	}
-	if err := d.ddl(q, string(e.Schema)); err != nil {
+	if err := d.ddl(ctx, q, string(e.Schema), hdr, start); err != nil {
 		return err
 	}
 	if !d.explicitTx {
@@ -622,14 +635,18 @@ func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *rep
 	return nil
 }
 
-// ddl applies a statement to the schema. Statements that are not table DDL, and DDL of
-// tables that are not captured which cannot be parsed, are ignored.
-func (d *decoder) ddl(q, defaultDB string) error {
+// ddl applies a statement to the schema, records what it changed in the schema history
+// and hands captured tables' changes to the Handler. Statements that are not table DDL,
+// and DDL of tables that are not captured which cannot be parsed, are ignored.
+func (d *decoder) ddl(ctx context.Context, q, defaultDB string, hdr *replication.EventHeader, start uint32) error {
 	s := d.src
 	stmt, rw, err := s.parser.parse(q)
 	if errors.Is(err, errNotTableDDL) {
 		return nil
 	}
+	before := maps.Clone(s.schema.tables)
+	charsets := maps.Clone(s.schema.dbCharset)
+	var changed []string
 	if err != nil {
 		if id := d.capturedIn(q, defaultDB); id != "" {
 			return fatal(fmt.Errorf("%w: cannot parse DDL of captured table %s at %s: %v; statement: %s", ErrSchema, id, d.position(), err, q))
@@ -637,49 +654,116 @@ func (d *decoder) ddl(q, defaultDB string) error {
 		// Forget the shapes it may have changed: should such a table be renamed into the
 		// captured set later, its rows fail loudly instead of decoding with a stale shape.
 		for _, id := range ddlTargets(tokenize(q), defaultDB) {
-			if db, name, ok := strings.Cut(id, "."); ok {
+			if db, name, ok := strings.Cut(id, "."); ok && s.schema.get(db, name) != nil {
 				s.schema.drop(db, name)
-				delete(d.byName, id)
+				changed = append(changed, id)
 			}
 		}
 		s.log.Debug("DDL of no captured table not parsed; ignored", "err", err, "statement", q)
-		return nil
+	} else {
+		var applyErr error
+		changed, applyErr = s.schema.applyDDL(stmt, rw, defaultDB)
+		if applyErr != nil {
+			for _, id := range changed {
+				db, name, _ := strings.Cut(id, ".")
+				if s.cfg.included(db, name) {
+					return fatal(fmt.Errorf("%w: apply DDL of captured table %s at %s: %v; statement: %s", ErrSchema, id, d.position(), applyErr, q))
+				}
+			}
+			for _, id := range changed {
+				db, name, _ := strings.Cut(id, ".")
+				s.schema.drop(db, name)
+			}
+		}
 	}
-	changed, err := s.schema.applyDDL(stmt, rw, defaultDB)
 	for _, id := range changed {
 		delete(d.byName, id)
 	}
-	captured := ""
-	for _, id := range changed {
-		db, name, _ := strings.Cut(id, ".")
-		if s.cfg.included(db, name) {
-			captured = id
-			break
-		}
-	}
-	if err != nil {
-		if captured != "" {
-			return fatal(fmt.Errorf("%w: apply DDL of captured table %s at %s: %v; statement: %s", ErrSchema, captured, d.position(), err, q))
-		}
-		for _, id := range changed {
-			db, name, _ := strings.Cut(id, ".")
-			s.schema.drop(db, name)
-		}
+	// Statements that changed nothing tracked (DDL of tables the schema never knew,
+	// CREATE TABLE IF NOT EXISTS of an existing one) leave no trace.
+	// Tables of databases that cannot be captured are tracked (a RENAME may move one
+	// into a captured database) but not recorded.
+	changed = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(changed))), func(id string) bool {
+		db, _, _ := strings.Cut(id, ".")
+		return before[id] == nil && s.schema.tables[id] == nil || !s.cfg.mayInclude(db)
+	})
+	if len(changed) == 0 && !capturedCharsetChanged(&s.cfg, charsets, s.schema.dbCharset) {
 		return nil
 	}
+	pos := d.position()
+	if err := s.appendHistory(ctx, changeRecord(s.schema, pos, defaultDB, q, changed), pos); err != nil {
+		return err
+	}
+	sc := &event.SchemaChange{Database: defaultDB, DDL: q}
 	for _, id := range changed {
 		db, name, _ := strings.Cut(id, ".")
-		t := s.schema.get(db, name)
-		if t == nil || !s.cfg.included(db, name) {
+		if !s.cfg.included(db, name) {
 			continue
 		}
-		if _, err := d.relation(t); err != nil {
-			return fatal(fmt.Errorf("%w: after DDL at %s: %v; statement: %s", ErrSchema, d.position(), err, q))
+		t := s.schema.get(db, name)
+		typ := "ALTER"
+		switch {
+		case t == nil:
+			typ = "DROP"
+		case before[id] == nil:
+			typ = "CREATE"
 		}
-		s.log.Info("captured table changed", "table", id, "gtid", d.txGTID, "statement", q)
-		d.captured = true // move the stored position past the DDL
+		if t != nil {
+			if _, err := d.relation(t); err != nil {
+				return fatal(fmt.Errorf("%w: after DDL at %s: %v; statement: %s", ErrSchema, pos, err, q))
+			}
+		}
+		if sc.Database == "" {
+			sc.Database = db
+		}
+		shape := t
+		if shape == nil {
+			shape = before[id]
+		}
+		sc.Tables = append(sc.Tables, tableChange(typ, db, name, shape))
+		s.log.Info("captured table changed", "table", id, "change", typ, "gtid", d.txGTID, "statement", q)
+	}
+	if len(sc.Tables) == 0 {
+		return nil
+	}
+	d.captured = true // move the stored position past the DDL
+	sch, ok := d.h.(event.SchemaChangeHandler)
+	if !ok {
+		return nil
+	}
+	sc.Source = event.Source{
+		Version:   Version,
+		Connector: "mysql",
+		Name:      s.cfg.Name,
+		Commit:    time.Unix(int64(hdr.Timestamp), 0).UTC(),
+		Snapshot:  "false",
+		DB:        sc.Database,
+		ServerID:  int64(hdr.ServerID),
+		GTID:      d.txGTID,
+		File:      d.file,
+		Pos:       int64(start),
+		Thread:    d.thread,
+	}
+	if err := sch.SchemaChange(ctx, sc); err != nil {
+		return fatal(fmt.Errorf("hand over schema change at %s: %w", pos, err))
 	}
 	return nil
+}
+
+// capturedCharsetChanged reports whether a database that may be captured got another
+// default character set (or was created or dropped) between a and b.
+func capturedCharsetChanged(cfg *Config, a, b map[string]string) bool {
+	for db, cs := range a {
+		if b[db] != cs && cfg.mayInclude(db) {
+			return true
+		}
+	}
+	for db, cs := range b {
+		if a[db] != cs && cfg.mayInclude(db) {
+			return true
+		}
+	}
+	return false
 }
 
 // capturedIn returns a captured table that an unparsable statement of tableDDLPrefixes
@@ -782,7 +866,7 @@ func (d *decoder) tableMap(e *replication.TableMapEvent) error {
 		return fatal(fmt.Errorf("%w: %v", ErrSchema, err))
 	}
 	if int(e.ColumnCount) != len(t.cols) {
-		return fatal(fmt.Errorf("%w: table %s has %d columns in the binlog at %s, %d in the tracked schema (DDL the source did not see; the schema history is not persisted yet)",
+		return fatal(fmt.Errorf("%w: table %s has %d columns in the binlog at %s, %d in the tracked schema (DDL the source did not see: was the schema history lost?)",
 			ErrSchema, t.id(), e.ColumnCount, d.position(), len(t.cols)))
 	}
 	if names := e.ColumnNameString(); len(names) > 0 {

@@ -16,8 +16,9 @@ func TestMain(m *testing.M) { testmaria.Main(m) }
 
 // record is one Handler call.
 type record struct {
-	kind   string // "change", "commit", "heartbeat"
+	kind   string // "change", "commit", "heartbeat", "schema"
 	change *event.Change
+	schema *event.SchemaChange
 	pos    Position
 }
 
@@ -56,6 +57,11 @@ func (r *recorder) Change(_ context.Context, c *event.Change) error {
 }
 
 func (r *recorder) Message(context.Context, *event.Message) error { return nil }
+
+func (r *recorder) SchemaChange(_ context.Context, sc *event.SchemaChange) error {
+	r.add(record{kind: "schema", schema: sc})
+	return nil
+}
 
 func (r *recorder) Commit(_ context.Context, pos event.Position) error {
 	r.add(record{kind: "commit", pos: pos.(Position)})
