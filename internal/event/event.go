@@ -223,8 +223,10 @@ type Handler interface {
 	Change(ctx context.Context, c *Change) error
 	// Message hands over a logical decoding message that is not a heartbeat.
 	Message(ctx context.Context, m *Message) error
-	// Commit ends a source transaction at pos. Once everything handed over before it is
-	// durable in Kafka, the pipeline acknowledges pos to the source.
+	// Commit marks pos, a point the source can resume from: the end of a source
+	// transaction, or (MySQL, in large transactions) a point inside one. Once everything
+	// handed over before it is durable in Kafka, the pipeline acknowledges pos to the
+	// source.
 	Commit(ctx context.Context, pos Position) error
 	// Heartbeat says the source is alive at pos (at source time ts) with nothing handed
 	// over since the last Commit; it feeds the heartbeat topic and is acknowledged as Commit.

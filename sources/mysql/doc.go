@@ -3,17 +3,21 @@
 // A Source registers as a replica (a unique server_id) and reads the row-based binlog
 // with go-mysql's BinlogSyncer: every transaction with changes of captured tables becomes
 // event.Changes followed by one Handler.Commit whose Position is the point after the
-// transaction (the GTID set including it, and the next binlog file and offset). The binlog
-// keeps no reader positions: the pipeline stores the acknowledged positions (in Kafka)
-// and hands the last one back through Resume (or Config.Start), and the next Run
-// re-reads every transaction after it, whole. With no position, Run starts at the
-// server's current position; there is no snapshot yet. A position the server no longer
-// has (binlog purged) is a fatal ErrPurged, never a silent skip.
+// transaction (the GTID set including it, and the next binlog file and offset). Large
+// transactions also get a Commit every CheckpointEvery changes with a position inside
+// them (the point before the transaction plus the count of its changes handed over,
+// Position.Skip). The binlog keeps no reader positions: the pipeline stores the
+// acknowledged positions (in Kafka) and hands the last one back through Resume (or
+// Config.Start), and the next Run continues exactly after it: whole transactions after
+// a transaction's end, the rest of a transaction after a position inside it. With no
+// position, Run starts at the server's current position; there is no snapshot yet. A
+// position the server no longer has (binlog purged) is a fatal ErrPurged, never a
+// silent skip.
 //
 // Resumes use GTIDs where the server has them (MariaDB always; MySQL with
 // gtid_mode=ON) and the binlog file and offset otherwise. A lost connection is
-// reconnected with backoff from the end of the last transaction the stream got
-// through; changes of a transaction cut by the loss are handed over again.
+// reconnected with backoff from the point after the last change handed over (the
+// transaction's start, skipping what was handed over already).
 //
 // Heartbeats are the server's binlog heartbeats (Config.HeartbeatInterval is the period
 // the server is asked for): an idle binlog yields Handler.Heartbeat with the current

@@ -17,18 +17,22 @@ import (
 // (MySQL with gtid_mode=OFF). File and Pos are the binlog coordinates of the same point
 // (the next event's offset). A resume uses GTID when it is set, else File and Pos.
 //
-// Positions never point inside a transaction: a restart re-reads every transaction
-// after the position whole, so a stored position loses nothing and repeats nothing
-// that was acknowledged. (The row index of an event inside its rows event is in the
-// source block, event.Source.Row, for consumers that deduplicate.)
+// Skip makes a position point inside a transaction: GTID, File and Pos are then the
+// point before the transaction, and Skip counts the changes of it already handed over
+// (rows of its rows events, in order). A resume re-reads the transaction and hands over
+// only the changes after the first Skip, so a restart in the middle of a large
+// transaction repeats nothing that was acknowledged (Debezium's event and row offsets).
+// The source hands such positions to Handler.Commit every CheckpointEvery changes of a
+// large transaction.
 type Position struct {
 	GTID string
 	File string
 	Pos  uint32
+	Skip int64
 }
 
-// String is the text form, "gtid=0-1-42 file=mysql-bin.000003 pos=1234" (parts that are
-// empty are left out); ParsePosition reads it back.
+// String is the text form, "gtid=0-1-42 file=mysql-bin.000003 pos=1234 skip=5000" (parts
+// that are empty or zero are left out); ParsePosition reads it back.
 func (p Position) String() string {
 	var b strings.Builder
 	if p.GTID != "" {
@@ -43,6 +47,10 @@ func (p Position) String() string {
 		b.WriteString(p.File)
 		b.WriteString(" pos=")
 		b.WriteString(strconv.FormatUint(uint64(p.Pos), 10))
+	}
+	if p.Skip > 0 {
+		b.WriteString(" skip=")
+		b.WriteString(strconv.FormatInt(p.Skip, 10))
 	}
 	return b.String()
 }
@@ -80,6 +88,12 @@ func ParsePosition(s string) (Position, error) {
 				return Position{}, fmt.Errorf("parse binlog position %q: pos: %w", s, err)
 			}
 			p.Pos, havePos = uint32(n), true
+		case "skip":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return Position{}, fmt.Errorf("parse binlog position %q: skip: not a count of changes", s)
+			}
+			p.Skip = n
 		default:
 			return Position{}, fmt.Errorf("parse binlog position %q: unknown key %q", s, k)
 		}

@@ -20,6 +20,10 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
 
+// CheckpointEvery is how many changes of one transaction the source hands over between
+// two positions inside it (Position.Skip).
+const CheckpointEvery = 1000
+
 // Timing of reconnects; variables so tests can shorten them.
 var (
 	backoffMin = 200 * time.Millisecond
@@ -318,7 +322,7 @@ func (s *Source) session(ctx context.Context, h event.Handler, first bool) error
 		UseDecimal:              false,
 		HeartbeatPeriod:         period,
 		ReadTimeout:             3*period + 5*time.Second,
-		DisableRetrySync:        true, // reconnects are ours, from a transaction boundary
+		DisableRetrySync:        true, // reconnects are ours, from the last change handed over
 		EventCacheCount:         1024,
 		FillZeroLogPos:          s.info.flavor == FlavorMariaDB,
 		Logger:                  slog.New(quietHandler{s.log.With("component", "go-mysql").Handler()}),
@@ -341,7 +345,7 @@ func (s *Source) session(ctx context.Context, h event.Handler, first bool) error
 	if err != nil {
 		return s.binlogError(err, start)
 	}
-	d := &decoder{src: s, h: h, gtids: gt, file: start.File, pos: start.Pos, rels: map[uint64]*relation{}}
+	d := &decoder{src: s, h: h, gtids: gt, file: start.File, pos: start.Pos, rels: map[uint64]*relation{}, skip: start.Skip}
 	// The first event tells whether the server accepted the position: a purged one is
 	// an error packet right away.
 	s.streaming.Store(true)
@@ -359,6 +363,10 @@ func (s *Source) session(ctx context.Context, h event.Handler, first bool) error
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if d.inGroup && d.txChanges > d.skip {
+				// Reconnect inside the transaction, after what was handed over.
+				s.resume = d.inside()
 			}
 			return s.binlogError(err, d.position())
 		}
@@ -512,6 +520,15 @@ type decoder struct {
 	txGTID     string
 	thread     *int64
 	captured   bool // something was handed over in this group
+	// txStart is the position before the group; txChanges counts its changes so far
+	// (those skipped included); txCommit is its commit time where the server logs one
+	// finer than the event header's seconds.
+	txStart   Position
+	txChanges int64
+	txCommit  time.Time
+	// skip is the number of changes of the session's first group that were handed over
+	// before (its start position's Skip); they are not handed over again.
+	skip int64
 }
 
 // position is the position after the last complete event group.
@@ -542,16 +559,20 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	}
 	switch e := ev.Event.(type) {
 	case *replication.MariadbGTIDEvent:
-		d.begin()
+		d.begin(start)
 		d.txGTID = e.GTID.String()
 		d.explicitTx = !e.IsStandalone()
 		d.gtids.addMaria(e.GTID)
 	case *replication.GTIDEvent:
-		d.begin()
+		d.begin(start)
 		sid, err := uuid.FromBytes(e.SID)
 		if err == nil && sid != (uuid.UUID{}) {
 			d.txGTID = sid.String() + ":" + strconv.FormatInt(e.GNO, 10)
 			d.gtids.addMySQL(sid, e.GNO)
+		}
+		if e.ImmediateCommitTimestamp > 0 {
+			// MySQL 8 logs the commit time in microseconds; the event header has seconds.
+			d.txCommit = time.UnixMicro(int64(e.ImmediateCommitTimestamp)).UTC()
 		}
 	case *replication.QueryEvent:
 		return d.query(ctx, e, hdr, start)
@@ -569,14 +590,18 @@ func (d *decoder) handle(ctx context.Context, ev *replication.BinlogEvent) error
 	return nil
 }
 
-func (d *decoder) begin() {
+// begin starts an event group whose first event is at offset start.
+func (d *decoder) begin(start uint32) {
 	d.inGroup, d.explicitTx, d.txGTID, d.thread, d.captured = true, false, "", nil, false
+	d.txStart = Position{GTID: d.gtids.String(), File: d.file, Pos: start}
+	d.txChanges, d.txCommit = 0, time.Time{}
 }
 
 // commit ends an event group: Handler.Commit when something of it was handed over,
 // else maybe a Heartbeat when none was due for HeartbeatInterval.
 func (d *decoder) commit(ctx context.Context) error {
 	d.inGroup = false
+	d.skip = 0 // only the session's first group can be partly acknowledged
 	pos := d.position()
 	d.src.resume = pos
 	if d.captured {
@@ -612,7 +637,7 @@ func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *rep
 	switch strings.ToUpper(q) {
 	case "BEGIN", "START TRANSACTION":
 		if !d.inGroup {
-			d.begin()
+			d.begin(start)
 		}
 		d.explicitTx = true
 		th := int64(e.SlaveProxyID)
@@ -624,7 +649,7 @@ func (d *decoder) query(ctx context.Context, e *replication.QueryEvent, hdr *rep
 		return d.commit(ctx)
 	}
 	if !d.inGroup {
-		d.begin()
+		d.begin(start)
 	}
 	if err := d.ddl(ctx, q, string(e.Schema), hdr, start); err != nil {
 		return err
@@ -894,11 +919,15 @@ func (d *decoder) rows(ctx context.Context, e *replication.RowsEvent, hdr *repli
 			return fatal(fmt.Errorf("%w: rows of %s at %s lack columns: set binlog_row_image=FULL", ErrBinlogConfig, r.table.ID, d.position()))
 		}
 	}
+	commit := d.txCommit
+	if commit.IsZero() {
+		commit = time.Unix(int64(hdr.Timestamp), 0).UTC()
+	}
 	src := event.Source{
 		Version:   Version,
 		Connector: "mysql",
 		Name:      d.src.cfg.Name,
-		Commit:    time.Unix(int64(hdr.Timestamp), 0).UTC(),
+		Commit:    commit,
 		Snapshot:  "false",
 		DB:        r.table.ID.Database,
 		Table:     r.table.ID.Table,
@@ -960,10 +989,29 @@ func (d *decoder) rows(ctx context.Context, e *replication.RowsEvent, hdr *repli
 
 func (d *decoder) change(ctx context.Context, c *event.Change) error {
 	d.captured = true
+	d.txChanges++
+	if d.txChanges <= d.skip {
+		return nil
+	}
 	if err := d.h.Change(ctx, c); err != nil {
 		return fatal(fmt.Errorf("hand over %s change of %s at %s:%d: %w", c.Op, c.Table.ID, c.Source.File, c.Source.Pos, err))
 	}
+	if d.txChanges%CheckpointEvery == 0 {
+		// A position inside the transaction, so that a restart does not repeat what
+		// Kafka has of a large one.
+		pos := d.inside()
+		if err := d.h.Commit(ctx, pos); err != nil {
+			return fatal(fmt.Errorf("commit at %s: %w", pos, err))
+		}
+	}
 	return nil
+}
+
+// inside is the position after the changes of the current group handed over so far.
+func (d *decoder) inside() Position {
+	p := d.txStart
+	p.Skip = d.txChanges
+	return p
 }
 
 func (d *decoder) decodeRow(r *relation, raw []any, src event.Source) ([]any, error) {

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -387,5 +388,67 @@ func TestUnknownShape(t *testing.T) {
 	}
 	if n := len(r.rec.changes()); n != 0 {
 		t.Errorf("%d changes handed over", n)
+	}
+}
+
+// TestCheckpointInsideTransaction hands over positions inside a large transaction every
+// CheckpointEvery changes; resuming from one re-reads the transaction and hands over only
+// the changes after it, by GTID and by file and position alike.
+func TestCheckpointInsideTransaction(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	testmaria.Exec(t, dsn, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))")
+	cfg := testConfig(t, dsn)
+	r := start(t, cfg)
+	n := 2*CheckpointEvery + 500
+	testmaria.Exec(t, dsn, fmt.Sprintf("INSERT INTO t SELECT seq, 'x' FROM seq_1_to_%d", n),
+		"INSERT INTO t VALUES (0, 'after')")
+	r.rec.waitChanges(t, n+1)
+	var inside []Position
+	var k int64
+	for _, rec := range r.rec.snapshot() {
+		switch rec.kind {
+		case "change":
+			k++
+		case "commit":
+			if rec.pos.Skip > 0 {
+				if rec.pos.Skip != k {
+					t.Errorf("position %s after %d changes", rec.pos, k)
+				}
+				inside = append(inside, rec.pos)
+			}
+		}
+	}
+	if len(inside) != 2 || inside[0].Skip != CheckpointEvery || inside[1].Skip != 2*CheckpointEvery {
+		t.Fatalf("positions inside the transaction: %v, want skip=%d and skip=%d", inside, CheckpointEvery, 2*CheckpointEvery)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		pos  Position
+	}{
+		{"gtid", inside[1]},
+		{"file and pos", Position{File: inside[1].File, Pos: inside[1].Pos, Skip: inside[1].Skip}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cfg
+			cfg.Start = &tc.pos
+			r := start(t, cfg)
+			cs := r.rec.waitChanges(t, 501)
+			if first := cs[0].After[0]; first != int32(2*CheckpointEvery+1) {
+				t.Errorf("resumed at %s: first id %v, want %d", tc.pos, first, 2*CheckpointEvery+1)
+			}
+			if last := cs[500].After[0]; last != int32(0) {
+				t.Errorf("resumed at %s: change 501 has id %v, want the next transaction's 0", tc.pos, last)
+			}
+			if len(cs) != 501 {
+				t.Errorf("resumed at %s: %d changes, want 501", tc.pos, len(cs))
+			}
+			if err := r.stop(t); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ func TestPositionText(t *testing.T) {
 		{GTID: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7", File: "mysql-bin.000001", Pos: 4},
 		{File: "mysql-bin.000001", Pos: 4294967295},
 		{GTID: "0-1-1"},
+		{GTID: "0-1-41", File: "binlog.000003", Pos: 1000, Skip: 5000},
 	} {
 		text, err := p.MarshalText()
 		if err != nil {
@@ -22,7 +23,7 @@ func TestPositionText(t *testing.T) {
 			t.Errorf("%+v -> %q -> %+v, %v", p, text, q, err)
 		}
 	}
-	for _, bad := range []string{"", "gtid=", "file=a", "pos=4", "file=a pos=x", "nope=1", "gtid=0-1-1 pos=4"} {
+	for _, bad := range []string{"", "gtid=", "file=a", "pos=4", "file=a pos=x", "nope=1", "gtid=0-1-1 pos=4", "gtid=0-1-1 skip=-1", "gtid=0-1-1 skip=x"} {
 		if _, err := ParsePosition(bad); err == nil {
 			t.Errorf("ParsePosition(%q) succeeded", bad)
 		}
