@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/pipelines"
@@ -194,5 +195,77 @@ func TestMySQLSchemaHistory(t *testing.T) {
 	versions, err := client.Versions(context.Background(), topic+"-value")
 	if err != nil || len(versions) != 3 {
 		t.Errorf("value subject versions %v, %v; want 3", versions, err)
+	}
+}
+
+// TestMySQLSchemaEvolution adds NOT NULL columns with constant defaults: the new value
+// schemas carry the defaults, so the registry accepts them as BACKWARD compatible and
+// records keep flowing. A NOT NULL column without a default cannot be read from earlier
+// records: the pipeline stops, saying what to do, and nothing after it is written.
+func TestMySQLSchemaEvolution(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	if i := strings.IndexByte(db, '?'); i >= 0 {
+		db = db[:i]
+	}
+	testmaria.Exec(t, dsn, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))`)
+	h := newHarness(t, dsn, []string{db + ".items"}, "")
+	h.kind = "mysql"
+	h.start()
+	topic := h.name + "." + db + ".items"
+	testmaria.Exec(t, dsn, `INSERT INTO items VALUES (1, 'one')`)
+	h.waitRecords(topic, 1)
+	testmaria.Exec(t, dsn,
+		`ALTER TABLE items ADD COLUMN n INT NOT NULL DEFAULT -5, ADD COLUMN s VARCHAR(5) NOT NULL DEFAULT 'x''y',
+			ADD COLUMN d DECIMAL(6,2) NOT NULL DEFAULT -1.50, ADD COLUMN e ENUM('a','b') NOT NULL DEFAULT 'b',
+			ADD COLUMN dt DATE NOT NULL DEFAULT '2024-01-02', ADD COLUMN f DOUBLE NOT NULL DEFAULT 2.5,
+			ADD COLUMN big BIGINT UNSIGNED NOT NULL DEFAULT 18446744073709551615`,
+		`INSERT INTO items (id, name) VALUES (2, 'two')`)
+	msgs := h.waitRecords(topic, 2)
+	var after map[string]any
+	for _, m := range msgs {
+		a := plain(h.decode(m.Value)).(map[string]any)["after"].(map[string]any)
+		if fmt.Sprint(a["id"]) == "2" {
+			after = a
+		}
+	}
+	if after == nil || after["s"] != "x'y" || fmt.Sprint(after["n"]) != "-5" || after["e"] != "b" {
+		t.Errorf("row 2 after the ALTER: %v", after)
+	}
+	client, err := registry.NewClient(h.regURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	v, err := client.Version(ctx, topic+"-value", "latest")
+	if err != nil || v.Version != 2 {
+		t.Fatalf("latest value schema %+v, %v; want version 2", v, err)
+	}
+	for _, want := range []string{`"name":"n","type":"int","default":-5`, `"name":"s","type":"string","default":"x'y"`,
+		`"name":"e","type":{"type":"string"`, `"name":"dt","type":{"type":"int"`, `"default":19724`, `"default":2.5`,
+		"\"default\":\"\u00ffj\"", // -1.50: unscaled -150, two's complement ff 6a
+		"\"default\":\"\\u0000\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\""} {
+		if !strings.Contains(v.Schema, want) {
+			t.Errorf("value schema lacks %s:\n%s", want, v.Schema)
+		}
+	}
+
+	if py := h.pythonDecode(topic); len(py) != 2 {
+		t.Errorf("independent decoder read %d records, want 2", len(py))
+	}
+
+	testmaria.Exec(t, dsn, `ALTER TABLE items ADD COLUMN strict INT NOT NULL`, `INSERT INTO items (id, name, strict) VALUES (3, 'three', 1)`)
+	select {
+	case <-h.done:
+	case <-time.After(time.Minute):
+		t.Fatal("the pipeline did not stop on an incompatible schema")
+	}
+	if h.err == nil || !strings.Contains(h.err.Error(), "DEFAULT") || !strings.Contains(h.err.Error(), topic+"-value") {
+		t.Errorf("pipeline error %v; want the incompatible subject and the fix", h.err)
+	}
+	h.err = nil // seen; stop() would report it again
+	if n := len(h.read(topic)); n != 2 {
+		t.Errorf("%d records after the incompatible change, want 2", n)
 	}
 }

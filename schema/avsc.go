@@ -1,9 +1,11 @@
 package schema
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strconv"
 
@@ -151,6 +153,12 @@ func (g *generator) row(ns, name string, withNamespace bool, t *event.Table, fie
 		}
 		if c.Optional {
 			f = append(f, member{"default", nil})
+		} else if c.Default != nil {
+			d, err := avroDefault(&c.Type, c.Default)
+			if err != nil {
+				return nil, fmt.Errorf("column %s.%s default %v: %w", t.ID, c.Name, c.Default, err)
+			}
+			f = append(f, member{"default", d})
 		}
 		fs = append(fs, f)
 	}
@@ -302,4 +310,61 @@ func transactionSchema() object {
 		{"connect.version", 1},
 		{"connect.name", "event.block"},
 	}
+}
+
+// avroDefault is a column default in the JSON form an Avro field default takes for the
+// column's type: numbers, strings, booleans, and bytes (decimals too) as a string of
+// code points 0-255.
+func avroDefault(t *event.Type, v any) (any, error) {
+	switch t.Kind {
+	case event.KindBoolean:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case event.KindInt8, event.KindInt16, event.KindInt32:
+		if n, ok := v.(int32); ok {
+			return n, nil
+		}
+	case event.KindInt64:
+		if n, ok := v.(int64); ok {
+			return n, nil
+		}
+	case event.KindFloat32:
+		if f, ok := v.(float32); ok {
+			return f, nil
+		}
+	case event.KindFloat64:
+		if f, ok := v.(float64); ok {
+			return f, nil
+		}
+	case event.KindString:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case event.KindBytes:
+		if b, ok := v.([]byte); ok {
+			return latin1(b), nil
+		}
+	case event.KindDecimal:
+		if r, ok := v.(*big.Rat); ok {
+			u := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(t.Scale)), nil)))
+			if !u.IsInt() {
+				return nil, fmt.Errorf("%w: more than %d decimal places", ErrSchema, t.Scale)
+			}
+			enc := appendTwosComplement(nil, u.Num())
+			n, k := binary.Varint(enc)
+			return latin1(enc[k : k+int(n)]), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %T is not a default of kind %s", ErrSchema, v, t.Kind)
+}
+
+// latin1 maps bytes to the code points of the same values, as Avro's JSON encoding of
+// bytes does.
+func latin1(b []byte) string {
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -225,6 +226,12 @@ func (e *Encoder) codec(ctx context.Context, c *event.Change) (*tableCodec, erro
 		}
 	}
 	if tc.valueID, err = e.reg.Register(ctx, ValueSubject(tc.topic), tc.schemas.Envelope); err != nil {
+		var inc interface{ Incompatible() bool }
+		if errors.As(err, &inc) && inc.Incompatible() {
+			return nil, fmt.Errorf("register value schema of %s: %w (the table's new shape cannot read its earlier records: "+
+				"give an added NOT NULL column a DEFAULT, or relax the compatibility of subject %s in the registry, e.g. "+
+				`PUT /config/%s {"compatibility":"NONE"}, then restart)`, tc.name, err, ValueSubject(tc.topic), ValueSubject(tc.topic))
+		}
 		return nil, fmt.Errorf("register value schema of %s: %w", tc.name, err)
 	}
 	e.mu.Lock()

@@ -110,7 +110,8 @@ func appendTableChange(b []byte, tc *event.TableChange) []byte {
 			b = appendOptInt(b, c.Scale)
 			b = appendLong(b, int64(c.Position))
 			b = appendBool(append(b, 2), c.Optional)
-			b = append(b, 0, 0, 0, 0) // autoIncremented, generated, comment, defaultValueExpression
+			b = append(b, 0, 0, 0) // autoIncremented, generated, comment
+			b = appendOptString(b, c.Default)
 			b = appendOptStrings(b, c.EnumValues, false)
 		}
 	}

@@ -97,6 +97,10 @@ type Column struct {
 	Name     string
 	Type     Type
 	Optional bool // nullable
+	// Default is the default value of a NOT NULL column with a constant default, as a Go
+	// value of its Type, or nil. Schemas carry it so that adding such a column keeps them
+	// compatible (rows written before have it).
+	Default any
 }
 
 // Table is a table's shape at one point of its history. A new shape (after DDL) is a new
@@ -269,7 +273,9 @@ type ColumnDef struct {
 	Length, Scale *int32
 	Position      int32 // 1-based
 	Optional      bool
-	EnumValues    []string
+	// Default is the constant default as text, "" for none.
+	Default    string
+	EnumValues []string
 }
 
 // SchemaChangeHandler is a Handler that also takes schema changes. Sources that capture

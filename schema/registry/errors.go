@@ -37,6 +37,10 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("schema registry: HTTP %d, error %d: %s", e.Status, e.Code, e.Message)
 }
 
+// Incompatible reports whether the registry refused a schema as incompatible with the
+// subject's earlier versions (for callers that cannot import this package).
+func (e *Error) Incompatible() bool { return e.Status == 409 }
+
 // Is matches the sentinel errors by status.
 func (e *Error) Is(target error) bool {
 	switch target {

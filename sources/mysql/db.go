@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,7 +127,7 @@ func currentPosition(c *client.Conn, info serverInfo) (Position, error) {
 // loadSchema reads the tables of the databases cfg may capture from information_schema
 // into a schema, by turning each table's columns into a CREATE TABLE statement for the
 // same code that applies DDL from the binlog.
-func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser) (*schema, error) {
+func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *ddlParser) (*schema, error) {
 	s := newSchema(serverCharset)
 	r, err := c.Execute(`SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA`)
 	if err != nil {
@@ -157,6 +158,7 @@ func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser)
 	type tinfo struct {
 		db, name, charset string
 		cols              []string // column definitions
+		defaults          []string // their DEFAULT clauses ("" for none)
 		colCharsets       []string
 		json              map[string]bool
 		pk                []string
@@ -178,7 +180,7 @@ func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser)
 		order = append(order, id)
 	}
 	r, err = c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,
-			COALESCE(CHARACTER_SET_NAME, '')
+			COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLUMN_DEFAULT, ''), COLUMN_DEFAULT IS NULL, EXTRA
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ` + in + `
 		ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`)
 	if err != nil {
@@ -202,6 +204,7 @@ func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser)
 			def += " NULL"
 		}
 		t.cols = append(t.cols, def)
+		t.defaults = append(t.defaults, defaultClause(r, i, flavor, typ))
 		t.colCharsets = append(t.colCharsets, strings.ToLower(cs))
 	}
 	r, err = c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
@@ -242,18 +245,32 @@ func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser)
 		if len(ti.cols) == 0 {
 			continue
 		}
-		defs := ti.cols
-		if len(ti.pk) > 0 {
-			var ks []string
-			for _, k := range ti.pk {
-				ks = append(ks, quoteIdent(k))
+		create := func(withDefaults bool) (string, error) {
+			defs := slices.Clone(ti.cols)
+			if withDefaults {
+				for i, d := range ti.defaults {
+					defs[i] += d
+				}
 			}
-			defs = append(defs[:len(defs):len(defs)], "PRIMARY KEY ("+strings.Join(ks, ", ")+")")
+			if len(ti.pk) > 0 {
+				var ks []string
+				for _, k := range ti.pk {
+					ks = append(ks, quoteIdent(k))
+				}
+				defs = append(defs, "PRIMARY KEY ("+strings.Join(ks, ", ")+")")
+			}
+			sql := "CREATE TABLE " + quoteIdent(ti.db) + "." + quoteIdent(ti.name) + " (" + strings.Join(defs, ", ") + ")"
+			stmt, rw, err := p.parse(sql)
+			if err == nil {
+				_, err = s.applyDDL(stmt, rw, ti.db)
+			}
+			return sql, err
 		}
-		sql := "CREATE TABLE " + quoteIdent(ti.db) + "." + quoteIdent(ti.name) + " (" + strings.Join(defs, ", ") + ")"
-		stmt, rw, err := p.parse(sql)
-		if err == nil {
-			_, err = s.applyDDL(stmt, rw, ti.db)
+		sql, err := create(true)
+		if err != nil {
+			// A default the parser does not read (an expression of the server's dialect)
+			// must not cost the table: defaults only refine its schema.
+			sql, err = create(false)
 		}
 		if err != nil {
 			if !cfg.included(ti.db, ti.name) {
@@ -278,6 +295,26 @@ func loadSchema(c *client.Conn, cfg *Config, serverCharset string, p *ddlParser)
 		}
 	}
 	return s, nil
+}
+
+// defaultClause renders row i's COLUMN_DEFAULT (column 6; 7 tells NULL; 8 is EXTRA) as a
+// DEFAULT clause for the generated CREATE TABLE. MariaDB gives the default as an SQL
+// expression ('abc', 5, NULL, current_timestamp()); MySQL gives constants as raw text
+// and marks expressions DEFAULT_GENERATED.
+func defaultClause(r *gmysql.Result, i int, flavor, typ string) string {
+	text, _ := r.GetString(i, 6)
+	isNull, _ := r.GetInt(i, 7)
+	extra, _ := r.GetString(i, 8)
+	if isNull == 1 {
+		return ""
+	}
+	if flavor == FlavorMariaDB {
+		return " DEFAULT " + text
+	}
+	if strings.Contains(strings.ToUpper(extra), "DEFAULT_GENERATED") || strings.HasPrefix(strings.ToLower(typ), "bit") {
+		return ""
+	}
+	return " DEFAULT " + quoteString(text)
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser"
@@ -12,8 +13,9 @@ import (
 	tmysql "github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
 
+	"github.com/pingcap/tidb/pkg/parser/opcode"
 	// The parser needs a value driver; this is the parser module's own light one.
-	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+	"github.com/pingcap/tidb/pkg/parser/test_driver"
 )
 
 // DDL handling. Statements from the binlog's query events are parsed with TiDB's MySQL
@@ -375,6 +377,8 @@ func columnFromDef(def *ast.ColumnDef, rw rewritten, defCharset string) (column,
 			c.nullable = false
 		case ast.ColumnOptionNull:
 			c.nullable = true
+		case ast.ColumnOptionDefaultValue:
+			c.def = literalDefault(o.Expr)
 		case ast.ColumnOptionCheck:
 			// MariaDB's JSON is LONGTEXT CHECK (json_valid(`c`)).
 			if fc, ok := o.Expr.(*ast.FuncCallExpr); ok && fc.FnName.L == "json_valid" && len(fc.Args) == 1 {
@@ -393,6 +397,54 @@ func columnFromDef(def *ast.ColumnDef, rw rewritten, defCharset string) (column,
 		c.nullable = true
 	}
 	return c, nil
+}
+
+// literalDefault returns the text of a DEFAULT that is a constant (a number or a
+// string), or nil for NULL, expressions and other literals.
+func literalDefault(e ast.ExprNode) *string {
+	neg := false
+	if u, ok := e.(*ast.UnaryOperationExpr); ok {
+		switch u.Op {
+		case opcode.Minus:
+			neg = true
+		case opcode.Plus:
+		default:
+			return nil
+		}
+		e = u.V
+	}
+	v, ok := e.(*test_driver.ValueExpr)
+	if !ok {
+		return nil
+	}
+	var s string
+	switch v.Kind() {
+	case test_driver.KindInt64:
+		s = strconv.FormatInt(v.GetInt64(), 10)
+	case test_driver.KindUint64:
+		s = strconv.FormatUint(v.GetUint64(), 10)
+	case test_driver.KindFloat32:
+		s = strconv.FormatFloat(float64(v.GetFloat32()), 'g', -1, 32)
+	case test_driver.KindFloat64:
+		s = strconv.FormatFloat(v.GetFloat64(), 'g', -1, 64)
+	case test_driver.KindMysqlDecimal:
+		s = v.GetMysqlDecimal().String()
+	case test_driver.KindString, test_driver.KindBytes:
+		if neg {
+			return nil
+		}
+		s = v.GetString()
+	default:
+		return nil
+	}
+	if neg {
+		if t, ok := strings.CutPrefix(s, "-"); ok {
+			s = t
+		} else {
+			s = "-" + s
+		}
+	}
+	return &s
 }
 
 func hasNullOption(def *ast.ColumnDef) bool {
@@ -675,6 +727,19 @@ func alterTable(t *table, spec *ast.AlterTableSpec, rw rewritten, defaultDB stri
 			t.cols = slices.Insert(t.cols, i, c)
 		}
 		renameInPK(t, from, c.name)
+	case ast.AlterTableAlterColumn:
+		// ALTER COLUMN c SET DEFAULT x | DROP DEFAULT.
+		def := spec.NewColumns[0]
+		i := t.colIndex(def.Name.Name.O)
+		if i < 0 {
+			return fmt.Errorf("no column %s to alter", def.Name.Name.O)
+		}
+		t.cols[i].def = nil
+		for _, o := range def.Options {
+			if o.Expr != nil {
+				t.cols[i].def = literalDefault(o.Expr)
+			}
+		}
 	case ast.AlterTableRenameColumn:
 		i := t.colIndex(spec.OldColumnName.Name.O)
 		if i < 0 {

@@ -66,6 +66,7 @@ type historyColumn struct {
 	Charset   string   `json:"charset,omitempty"`
 	Elems     []string `json:"elems,omitempty"`
 	Nullable  bool     `json:"nullable,omitempty"`
+	Default   *string  `json:"default,omitempty"`
 }
 
 func historyTableOf(t *table) historyTable {
@@ -73,7 +74,7 @@ func historyTableOf(t *table) historyTable {
 	for i, c := range t.cols {
 		h.Columns[i] = historyColumn{Name: c.name, Type: c.typ, Unsigned: c.unsigned, Length: c.length,
 			Precision: c.precision, Scale: c.scale, HasScale: c.hasScale, FSP: c.fsp, Charset: c.charset,
-			Elems: c.elems, Nullable: c.nullable}
+			Elems: c.elems, Nullable: c.nullable, Default: c.def}
 	}
 	return h
 }
@@ -83,7 +84,7 @@ func (h historyTable) table() *table {
 	for i, c := range h.Columns {
 		t.cols[i] = column{name: c.Name, typ: c.Type, unsigned: c.Unsigned, length: c.Length,
 			precision: c.Precision, scale: c.Scale, hasScale: c.HasScale, fsp: c.FSP, charset: c.Charset,
-			elems: c.Elems, nullable: c.Nullable}
+			elems: c.Elems, nullable: c.Nullable, def: c.Default}
 	}
 	return t
 }
@@ -273,6 +274,9 @@ func columnDef(c *column, i int) event.ColumnDef {
 		Position: int32(i + 1), Optional: c.nullable}
 	if c.charset != "" && c.charset != "binary" {
 		d.Charset = c.charset
+	}
+	if c.def != nil {
+		d.Default = *c.def
 	}
 	n := func(v int) *int32 { x := int32(v); return &x }
 	switch c.typ {

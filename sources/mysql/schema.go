@@ -2,7 +2,9 @@ package mysql
 
 import (
 	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
@@ -27,6 +29,9 @@ type column struct {
 	charset          string   // character set of character columns; "binary" for binary strings
 	elems            []string // values of enum and set
 	nullable         bool
+	// def is the column's constant default as text ('abc' as abc, -1.5, 2024-01-02), or
+	// nil when it has none, NULL, or an expression (CURRENT_TIMESTAMP, (rand())).
+	def *string
 }
 
 // sourceType renders the column's type the way information_schema.COLUMNS.COLUMN_TYPE
@@ -128,7 +133,11 @@ func eventTable(t *table, keyColumns []string) (*event.Table, []codec, error) {
 			return nil, nil, fmt.Errorf("table %s column %s: %w", t.id(), c.name, err)
 		}
 		codecs[i] = cd
-		et.Columns = append(et.Columns, event.Column{Name: c.name, Type: cd.typ, Optional: c.nullable || cd.optional})
+		col := event.Column{Name: c.name, Type: cd.typ, Optional: c.nullable || cd.optional}
+		if !col.Optional && c.def != nil {
+			col.Default = defaultValue(c, cd)
+		}
+		et.Columns = append(et.Columns, col)
 	}
 	key := t.pk
 	if keyColumns != nil {
@@ -145,4 +154,51 @@ func eventTable(t *table, keyColumns []string) (*event.Table, []codec, error) {
 		et.Key = append(et.Key, i)
 	}
 	return et, codecs, nil
+}
+
+// defaultValue is the Go value of c's constant default, or nil when it cannot be given
+// (timestamps, whose text is in the session's time zone; binary and bit literals).
+func defaultValue(c *column, cd codec) any {
+	text := *c.def
+	switch cd.typ.Kind {
+	case event.KindInt16, event.KindInt32:
+		if n, err := strconv.ParseInt(text, 10, 32); err == nil {
+			return int32(n)
+		}
+	case event.KindInt64:
+		switch c.typ {
+		case "time", "datetime":
+			if v, err := cd.decode(text); err == nil {
+				return v
+			}
+		default:
+			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+				return n
+			}
+		}
+	case event.KindDecimal:
+		if r, ok := new(big.Rat).SetString(text); ok {
+			return r
+		}
+	case event.KindFloat32:
+		if f, err := strconv.ParseFloat(text, 32); err == nil {
+			return float32(f)
+		}
+	case event.KindFloat64:
+		if f, err := strconv.ParseFloat(text, 64); err == nil {
+			return f
+		}
+	case event.KindString:
+		switch c.typ {
+		case "timestamp", "json":
+			return nil
+		}
+		return text
+	}
+	if c.typ == "date" {
+		if v, err := cd.decode(text); err == nil {
+			return v
+		}
+	}
+	return nil
 }

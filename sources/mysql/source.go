@@ -242,7 +242,7 @@ func (s *Source) prepare(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sch, err = loadSchema(c, &s.cfg, info.charset, s.parser)
+		sch, err = loadSchema(c, &s.cfg, info.flavor, info.charset, s.parser)
 		if err != nil {
 			return fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -450,5 +451,44 @@ func TestCheckpointInsideTransaction(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestDefaults reads constant column defaults of NOT NULL columns from information_schema
+// (at the start) and from DDL (ADD COLUMN, ALTER COLUMN SET/DROP DEFAULT); expressions
+// and nullable columns give none.
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	testmaria.Exec(t, dsn, `CREATE TABLE t (id INT PRIMARY KEY, n INT NOT NULL DEFAULT -7, s VARCHAR(9) NOT NULL DEFAULT 'it''s',
+		d DECIMAL(5,2) NOT NULL DEFAULT 1.25, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, z INT NULL DEFAULT 3,
+		dt DATETIME(3) NOT NULL DEFAULT '2024-01-02 03:04:05.678', y YEAR NOT NULL DEFAULT 2024)`)
+	r := start(t, testConfig(t, dsn))
+	testmaria.Exec(t, dsn, "INSERT INTO t (id) VALUES (1)",
+		"ALTER TABLE t ALTER COLUMN n SET DEFAULT 8, ALTER COLUMN s DROP DEFAULT, ADD COLUMN e ENUM('a','b') NOT NULL DEFAULT 'b'",
+		"INSERT INTO t (id, s) VALUES (2, '')")
+	cs := r.rec.waitChanges(t, 2)
+	defaults := func(c *event.Change) map[string]any {
+		m := map[string]any{}
+		for _, col := range c.Table.Columns {
+			if col.Default != nil {
+				m[col.Name] = col.Default
+			}
+		}
+		return m
+	}
+	dt := time.Date(2024, 1, 2, 3, 4, 5, 678e6, time.UTC).UnixMilli()
+	want := []map[string]any{
+		{"n": int32(-7), "s": "it's", "d": "5/4", "dt": dt, "y": int32(2024)},
+		{"n": int32(8), "d": "5/4", "dt": dt, "y": int32(2024), "e": "b"},
+	}
+	for i, c := range cs {
+		got := defaults(c)
+		if r, ok := got["d"].(*big.Rat); ok {
+			got["d"] = r.String()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want[i]) {
+			t.Errorf("change %d: defaults %v, want %v", i, got, want[i])
+		}
 	}
 }

@@ -95,7 +95,7 @@ func (s *Source) Validate(ctx context.Context) ([]check.Problem, error) {
 	}
 
 	// Tables.
-	sch, err := loadSchema(c, &s.cfg, info.charset, newDDLParser())
+	sch, err := loadSchema(c, &s.cfg, info.flavor, info.charset, newDDLParser())
 	if err != nil {
 		add(check.Error, "see the error; report it if the DDL is valid", "cannot read the captured tables' schema: %v", err)
 		return ps, nil
