@@ -30,10 +30,10 @@
 // query events (TiDB's parser; see ddl.go) — CREATE/ALTER/DROP/RENAME TABLE, CREATE/
 // ALTER/DROP DATABASE — and each change of a captured table gives it a new *event.Table.
 // DDL of a captured table that cannot be parsed or applied stops the stream with the
-// statement in the error; DDL of other tables is ignored. Where the server logs full row
-// metadata (binlog_row_metadata=FULL), every table map's column names are checked
-// against the tracked schema, and a mismatch stops the stream (ErrSchema) rather than
-// decode values into the wrong columns.
+// statement in the error; DDL of other tables is ignored. Every table map's column count
+// and type codes, and where the server logs full row metadata (binlog_row_metadata=FULL)
+// its column names, are checked against the tracked schema, and a mismatch stops the
+// stream (ErrSchema) rather than decode values into the wrong columns or types.
 //
 // Schema history (history.go): with a History (the pipeline keeps one in a Kafka topic),
 // the schema read at the first start and every DDL statement that changed a table of a

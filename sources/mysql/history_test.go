@@ -216,3 +216,46 @@ func TestHistoryResume(t *testing.T) {
 		t.Errorf("resuming before the DDL without history: %v, want ErrSchema", err)
 	}
 }
+
+// TestBinlogTypeCheck resumes without a schema history from before a MODIFY COLUMN that
+// kept the column's name: the table map's type codes tell the tracked (today's) shape
+// from the logged one, and the source stops instead of decoding with the wrong type.
+func TestBinlogTypeCheck(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	testmaria.Exec(t, dsn, "CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+	cfg := testConfig(t, dsn)
+	r := start(t, cfg)
+	testmaria.Exec(t, dsn, "INSERT INTO t VALUES (1, 1)")
+	r.rec.waitChanges(t, 1)
+	pos := r.rec.commitAfter(t, 1)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	testmaria.Exec(t, dsn, "INSERT INTO t VALUES (2, 2)", "ALTER TABLE t MODIFY v VARCHAR(10)", "INSERT INTO t VALUES (3, 'x')")
+	cfg.Start = &pos
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = src.Run(context.Background(), newRecorder())
+	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "column v is varchar(10)") {
+		t.Errorf("Run = %v, want ErrSchema naming column v and its type", err)
+	}
+}
+
+func TestBinlogTypeFits(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		code byte
+		want bool
+	}{
+		{"int", 3, true}, {"int", 15, false}, {"varchar", 15, true}, {"varchar", 3, false},
+		{"datetime", 18, true}, {"datetime", 12, true}, {"json", 245, true}, {"json", 252, true},
+		{"enum", 254, true}, {"decimal", 246, true}, {"bigint", 3, false}, {"mystery", 1, true},
+	} {
+		if got := binlogTypeFits(&column{typ: tc.typ}, tc.code); got != tc.want {
+			t.Errorf("binlogTypeFits(%s, %d) = %v, want %v", tc.typ, tc.code, got, tc.want)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
 
@@ -201,4 +203,53 @@ func defaultValue(c *column, cd codec) any {
 		}
 	}
 	return nil
+}
+
+// binlogTypeFits reports whether a table map's column type code can be c's: the shape
+// check that works without binlog_row_metadata=FULL. Codes of a type's older forms
+// (DATETIME before DATETIME2, VAR_STRING) are accepted too.
+func binlogTypeFits(c *column, code byte) bool {
+	switch c.typ {
+	case "tinyint", "bool", "boolean":
+		return code == gmysql.MYSQL_TYPE_TINY
+	case "smallint":
+		return code == gmysql.MYSQL_TYPE_SHORT
+	case "mediumint":
+		return code == gmysql.MYSQL_TYPE_INT24
+	case "int", "integer":
+		return code == gmysql.MYSQL_TYPE_LONG
+	case "bigint":
+		return code == gmysql.MYSQL_TYPE_LONGLONG
+	case "float":
+		return code == gmysql.MYSQL_TYPE_FLOAT
+	case "double", "real":
+		return code == gmysql.MYSQL_TYPE_DOUBLE
+	case "decimal", "numeric":
+		return code == gmysql.MYSQL_TYPE_NEWDECIMAL || code == gmysql.MYSQL_TYPE_DECIMAL
+	case "bit":
+		return code == gmysql.MYSQL_TYPE_BIT
+	case "date":
+		return code == gmysql.MYSQL_TYPE_DATE || code == gmysql.MYSQL_TYPE_NEWDATE
+	case "time":
+		return code == gmysql.MYSQL_TYPE_TIME || code == gmysql.MYSQL_TYPE_TIME2
+	case "datetime":
+		return code == gmysql.MYSQL_TYPE_DATETIME || code == gmysql.MYSQL_TYPE_DATETIME2
+	case "timestamp":
+		return code == gmysql.MYSQL_TYPE_TIMESTAMP || code == gmysql.MYSQL_TYPE_TIMESTAMP2
+	case "year":
+		return code == gmysql.MYSQL_TYPE_YEAR
+	case "char", "binary", "enum", "set":
+		return code == gmysql.MYSQL_TYPE_STRING || code == gmysql.MYSQL_TYPE_ENUM || code == gmysql.MYSQL_TYPE_SET
+	case "varchar", "varbinary":
+		return code == gmysql.MYSQL_TYPE_VARCHAR || code == gmysql.MYSQL_TYPE_VAR_STRING
+	case "tinytext", "text", "mediumtext", "longtext", "tinyblob", "blob", "mediumblob", "longblob":
+		return code == gmysql.MYSQL_TYPE_BLOB
+	case "json":
+		// MySQL's JSON, or MariaDB's (LONGTEXT with a json_valid check).
+		return code == gmysql.MYSQL_TYPE_JSON || code == gmysql.MYSQL_TYPE_BLOB
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+		"multipolygon", "geometrycollection", "geomcollection":
+		return code == gmysql.MYSQL_TYPE_GEOMETRY || code == gmysql.MYSQL_TYPE_BLOB
+	}
+	return true // a type this check does not know: the decoders judge it
 }

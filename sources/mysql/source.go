@@ -894,6 +894,12 @@ func (d *decoder) tableMap(e *replication.TableMapEvent) error {
 		return fatal(fmt.Errorf("%w: table %s has %d columns in the binlog at %s, %d in the tracked schema (DDL the source did not see: was the schema history lost?)",
 			ErrSchema, t.id(), e.ColumnCount, d.position(), len(t.cols)))
 	}
+	for i := range t.cols {
+		if !binlogTypeFits(&t.cols[i], e.ColumnType[i]) {
+			return fatal(fmt.Errorf("%w: table %s column %s is %s in the tracked schema but has binlog type %d at %s (DDL the source did not see: was the schema history lost?)",
+				ErrSchema, t.id(), t.cols[i].name, t.cols[i].sourceType(), e.ColumnType[i], d.position()))
+		}
+	}
 	if names := e.ColumnNameString(); len(names) > 0 {
 		for i, n := range names {
 			if !strings.EqualFold(n, t.cols[i].name) {
