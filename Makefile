@@ -2,7 +2,7 @@
 # runs the test suite (what CI runs, via .ci/run).
 GO ?= go
 
-.PHONY: build demo test bench deps lint clean
+.PHONY: build demo test bench bench-mysql deps lint clean
 
 build:
 	$(GO) build -o bin/dovetail ./cmd/dovetail
@@ -18,6 +18,9 @@ test: deps
 
 bench: deps build
 	bench/run.sh
+
+bench-mysql: deps build
+	bench/mysql.sh
 
 lint:
 	gofmt -l . | (! grep .)
