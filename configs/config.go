@@ -20,6 +20,43 @@ type Pipeline struct {
 	Kafka          Kafka          `mapstructure:"kafka"`
 	SchemaRegistry SchemaRegistry `mapstructure:"schema_registry"`
 	HTTP           HTTP           `mapstructure:"http"`
+	// Sinks consume the pipeline's topics and apply the changes to followers.
+	Sinks []Sink `mapstructure:"sinks"`
+}
+
+// Sink configures one sink applier.
+type Sink struct {
+	// Name identifies the sink: its consumer group and its stored offsets. Required,
+	// unique in the pipeline.
+	Name string `mapstructure:"name"`
+	Kind string `mapstructure:"kind"` // required: postgres | mysql | duckdb
+	// DSN of the target; for duckdb a file path.
+	DSN Secret `mapstructure:"dsn"`
+	// Tables filters the source tables applied, as source.tables patterns; empty: all.
+	Tables        []string `mapstructure:"tables"`
+	ExcludeTables []string `mapstructure:"exclude_tables"`
+	// TableName is the target table of a source table: {database} {schema} {table} are
+	// replaced by its parts; "schema.table" names a target schema.
+	TableName string `mapstructure:"table_name" default:"{table}"`
+	// CreateTables creates missing target tables from the changes' schemas.
+	CreateTables *bool `mapstructure:"create_tables" default:"true"`
+	// SchemaEvolution: none | basic (add columns) | full (also drop and alter columns).
+	SchemaEvolution string `mapstructure:"schema_evolution" default:"basic"`
+	// BatchSize is the most records applied in one target transaction.
+	BatchSize int `mapstructure:"batch_size" default:"2000"`
+	// Linger is how long a partial batch waits for more records.
+	Linger time.Duration `mapstructure:"linger" default:"100ms"`
+	// Parallelism is how many target transactions run at once (partitions are split
+	// among them; a row's changes stay in order).
+	Parallelism int `mapstructure:"parallelism" default:"4"`
+	// Group is the Kafka consumer group; workers in one group split the partitions.
+	// Default: dovetail-<pipeline>-<sink>.
+	Group string `mapstructure:"group"`
+	// DeadLetterTopic receives records that cannot be decoded or applied, with the cause
+	// in headers, and the sink goes on; empty stops the sink on such a record.
+	DeadLetterTopic string `mapstructure:"dead_letter_topic"`
+	// History (duckdb) keeps an append-only history table per source table.
+	History bool `mapstructure:"history"`
 }
 
 // Source configures the capture side.

@@ -148,6 +148,12 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 			return
 		}
 		v.SetInt(n)
+	case t.Kind() == reflect.Bool:
+		p := reflect.New(reflect.PointerTo(t)).Elem()
+		d.decodeValue(path, val, p)
+		if !p.IsNil() {
+			v.SetBool(p.Elem().Bool())
+		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Bool:
 		var b bool
 		switch x := val.(type) {
@@ -183,6 +189,21 @@ func (d *decoder) decodeValue(path string, val any, v reflect.Value) {
 		}
 		out := reflect.MakeSlice(t, len(list), len(list))
 		for i, item := range list {
+			d.decodeValue(fmt.Sprintf("%s[%d]", path, i), item, out.Index(i))
+		}
+		v.Set(out)
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		list, ok := val.([]any)
+		if !ok {
+			d.errorf(path, "expected a list of mappings, got %s", describe(val, true))
+			return
+		}
+		out := reflect.MakeSlice(t, len(list), len(list))
+		for i, item := range list {
+			if item == nil {
+				d.errorf(fmt.Sprintf("%s[%d]", path, i), "expected a mapping, got null")
+				continue
+			}
 			d.decodeValue(fmt.Sprintf("%s[%d]", path, i), item, out.Index(i))
 		}
 		v.Set(out)
@@ -399,6 +420,12 @@ func (d *decoder) applyDefaults(path string, v reflect.Value, name string) {
 		p := join(path, key)
 		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
 			d.applyDefaults(p, v.Field(i), name)
+			continue
+		}
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
+			for j := range v.Field(i).Len() {
+				d.applyDefaults(fmt.Sprintf("%s[%d]", p, j), v.Field(i).Index(j), name)
+			}
 			continue
 		}
 		def, ok := f.Tag.Lookup("default")

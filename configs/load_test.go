@@ -91,6 +91,16 @@ func TestLoadValid(t *testing.T) {
 			p.Source.Postgres = Postgres{}
 			p.Kafka.TopicPrefix = "inventory"
 		}},
+		{file: "sinks.yaml", want: func(p *Pipeline) {
+			p.Sinks = []Sink{
+				{Name: "replica", Kind: "postgres", DSN: "postgres://replica:secret@replica:5432/shop", TableName: "{table}",
+					CreateTables: ptr(true), SchemaEvolution: "basic", BatchSize: 2000, Linger: 100 * time.Millisecond, Parallelism: 4},
+				{Name: "warehouse", Kind: "duckdb", DSN: "/srv/warehouse.duckdb", Tables: []string{"public.*"},
+					ExcludeTables: []string{"public.tmp_*"}, TableName: "analytics.{schema}_{table}", CreateTables: ptr(false),
+					SchemaEvolution: "full", BatchSize: 500, Linger: time.Second, Parallelism: 2, Group: "wh",
+					DeadLetterTopic: "shop.dlq", History: true},
+			}
+		}},
 		{file: "mysql_options.yaml", want: func(p *Pipeline) {
 			p.Name = "inventory"
 			p.DataDir = "./var/inventory"
@@ -183,6 +193,22 @@ func TestLoadErrors(t *testing.T) {
 		env  map[string]string
 		want []string // each a whole line of the joined error, without the file prefix
 	}{
+		{file: "sinks_bad.yaml", want: []string{
+			`sinks[1].tabel_name: unknown key (did you mean table_name?)`,
+			`sinks[3]: expected a mapping of name, kind, dsn, tables, exclude_tables, table_name, create_tables, schema_evolution, batch_size, linger, parallelism, group, dead_letter_topic, history, got a string "just a string"`,
+			`sinks[0].kind: "oracle" is not one of postgres, mysql, duckdb`,
+			`sinks[0].dsn: required`,
+			`sinks[1].name: "replica" is also the name of sinks[0]; sink names must differ`,
+			`sinks[1].tables[0]: "nodot": expected schema.table (MySQL: database.table), each part a name or a glob`,
+			`sinks[1].schema_evolution: "sometimes" is not one of none, basic, full`,
+			`sinks[1].batch_size: must be at least 1, got 0`,
+			`sinks[1].parallelism: must be at least 1, got -1`,
+			`sinks[1].dead_letter_topic: "bad topic": a Kafka topic name uses letters, digits, . _ and - (at most 249)`,
+			`sinks[1].history: only duckdb sinks keep history tables`,
+			`sinks[2].name: required`,
+			`sinks[2].dsn: required: the DuckDB database file`,
+			`sinks[2].table_name: must not be empty (leave it out for {table})`,
+		}},
 		{file: "missing.yaml", want: []string{
 			"name: required",
 			"source.kind: required (one of postgres, mysql)",

@@ -74,6 +74,9 @@ func toNode(v reflect.Value) *yaml.Node {
 		return toNode(v.Elem())
 	case t.Kind() == reflect.Slice:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		if t.Elem().Kind() == reflect.Struct {
+			n.Style = 0 // a list of mappings reads better in block style
+		}
 		for i := range v.Len() {
 			n.Content = append(n.Content, toNode(v.Index(i)))
 		}

@@ -23,6 +23,12 @@ var Compressions = []string{"none", "gzip", "snappy", "lz4", "zstd"}
 // Kinds are the accepted values of source.kind.
 var Kinds = []string{"postgres", "mysql"}
 
+// SinkKinds are the accepted values of sinks[].kind.
+var SinkKinds = []string{"postgres", "mysql", "duckdb"}
+
+// Evolutions are the accepted values of sinks[].schema_evolution.
+var Evolutions = []string{"none", "basic", "full"}
+
 // validate checks a decoded pipeline with its defaults applied.
 func (d *decoder) validate(p *Pipeline) {
 	switch {
@@ -144,6 +150,13 @@ func (d *decoder) validate(p *Pipeline) {
 		d.hostPort("http.listen", p.HTTP.Listen, true)
 	}
 
+	seen := map[string]string{}
+	for i := range p.Sinks {
+		if key := fmt.Sprintf("sinks[%d]", i); !d.failed[key] {
+			d.sink(key, &p.Sinks[i], seen)
+		}
+	}
+
 	listeners := p.listeners()
 	for i := range listeners {
 		for j := range i {
@@ -151,6 +164,60 @@ func (d *decoder) validate(p *Pipeline) {
 				d.errorf(listeners[i].key, "%s is also %s", listeners[i].addr, listeners[j].key)
 			}
 		}
+	}
+}
+
+// sink checks one sink; seen maps the names of the sinks before it to their keys.
+func (d *decoder) sink(key string, s *Sink, seen map[string]string) {
+	switch {
+	case s.Name == "":
+		d.errorf(key+".name", "required")
+	case !pipelineName.MatchString(s.Name):
+		d.errorf(key+".name", "%s: use letters, digits, _ . and - (at most 100, starting with a letter or digit)", d.show(key+".name", s.Name))
+	case seen[s.Name] != "":
+		d.errorf(key+".name", "%q is also the name of %s; sink names must differ", s.Name, seen[s.Name])
+	default:
+		seen[s.Name] = key
+	}
+	switch {
+	case s.Kind == "":
+		d.errorf(key+".kind", "required (one of %s)", strings.Join(SinkKinds, ", "))
+	case !slices.Contains(SinkKinds, s.Kind):
+		d.errorf(key+".kind", "%s is not one of %s", d.show(key+".kind", s.Kind), strings.Join(SinkKinds, ", "))
+	}
+	if s.DSN == "" {
+		what := "required"
+		if s.Kind == "duckdb" {
+			what = "required: the DuckDB database file"
+		}
+		d.errorf(key+".dsn", "%s", what)
+	}
+	for i, t := range s.Tables {
+		d.tablePattern(fmt.Sprintf("%s.tables[%d]", key, i), t)
+	}
+	for i, t := range s.ExcludeTables {
+		d.tablePattern(fmt.Sprintf("%s.exclude_tables[%d]", key, i), t)
+	}
+	if s.TableName == "" {
+		d.errorf(key+".table_name", "must not be empty (leave it out for {table})")
+	}
+	if !slices.Contains(Evolutions, s.SchemaEvolution) {
+		d.errorf(key+".schema_evolution", "%s is not one of %s", d.show(key+".schema_evolution", s.SchemaEvolution), strings.Join(Evolutions, ", "))
+	}
+	if s.BatchSize < 1 {
+		d.errorf(key+".batch_size", "must be at least 1, got %d", s.BatchSize)
+	}
+	if s.Parallelism < 1 {
+		d.errorf(key+".parallelism", "must be at least 1, got %d", s.Parallelism)
+	}
+	if s.Linger < 0 {
+		d.errorf(key+".linger", "must not be negative")
+	}
+	if s.DeadLetterTopic != "" && (len(s.DeadLetterTopic) > 249 || !topicChars.MatchString(s.DeadLetterTopic)) {
+		d.errorf(key+".dead_letter_topic", "%s: a Kafka topic name uses letters, digits, . _ and - (at most 249)", d.show(key+".dead_letter_topic", s.DeadLetterTopic))
+	}
+	if s.History && s.Kind != "duckdb" {
+		d.errorf(key+".history", "only duckdb sinks keep history tables")
 	}
 }
 
