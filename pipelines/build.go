@@ -122,35 +122,73 @@ func startEndpoints(ctx context.Context, cfg *configs.Pipeline, log *slog.Logger
 	return e, nil
 }
 
+// Role says which parts of its pipelines a worker runs.
+type Role string
+
+// Roles.
+const (
+	// RoleAll runs the sources and the sinks.
+	RoleAll Role = "all"
+	// RoleSource runs the sources only (sinks run on other workers).
+	RoleSource Role = "source"
+	// RoleSinks runs the sinks only: more workers of a sink's consumer group split its
+	// partitions, so applying scales past one machine.
+	RoleSinks Role = "sinks"
+)
+
 // Build makes a Worker running cfgs, starting embedded brokers and registries where a
 // config names none. The HTTP endpoints listen on the first config's http.listen. Close
 // the Worker after Run.
 func Build(ctx context.Context, cfgs []*configs.Pipeline, log *slog.Logger) (*Worker, error) {
+	return BuildRole(ctx, cfgs, RoleAll, log)
+}
+
+// BuildRole is Build for the parts role names.
+func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *slog.Logger) (*Worker, error) {
 	w := &Worker{Metrics: NewMetrics(), Logger: log}
 	if len(cfgs) > 0 {
 		w.HTTPListen = cfgs[0].HTTP.Listen
 	}
 	for _, cfg := range cfgs {
-		p, err := buildPipeline(ctx, cfg, log, w)
-		if err != nil {
+		if err := buildPipeline(ctx, cfg, role, log, w); err != nil {
 			w.Close()
 			return nil, err
 		}
-		p.metrics = newPipelineMetrics(w.Metrics, p.Name)
-		w.Pipelines = append(w.Pipelines, p)
 	}
 	return w, nil
 }
 
-func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger, w *Worker) (*Pipeline, error) {
+func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker) error {
 	log := base.With("pipeline", cfg.Name)
-	src, err := newSource(cfg, log)
-	if err != nil {
-		return nil, err
+	var src capture
+	if role != RoleSinks {
+		var err error
+		if src, err = newSource(cfg, log); err != nil {
+			return err
+		}
 	}
-	ep, err := startEndpoints(ctx, cfg, log)
-	if err != nil {
-		return nil, err
+	var sinkSpecs []sinkSpec
+	if role != RoleSource {
+		var err error
+		if sinkSpecs, err = sinkSpecsOf(cfg); err != nil {
+			return err
+		}
+	}
+	var ep *endpoints
+	if role == RoleSinks {
+		// The source's worker serves the embedded broker and registry, if any.
+		ep = &endpoints{brokers: cfg.Kafka.Brokers, registry: cfg.SchemaRegistry.URL}
+		if len(ep.brokers) == 0 {
+			ep.brokers = []string{cfg.Kafka.Listen}
+		}
+		if ep.registry == "" {
+			ep.registry = "http://" + cfg.SchemaRegistry.Listen
+		}
+	} else {
+		var err error
+		if ep, err = startEndpoints(ctx, cfg, log); err != nil {
+			return err
+		}
 	}
 	w.closers = append(w.closers, ep)
 	writer, err := kafka.NewWriter(ep.brokers, kafka.WriterOptions{
@@ -161,14 +199,35 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger
 		Logger:      log,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: kafka: %w", cfg.File, err)
+		return fmt.Errorf("%s: kafka: %w", cfg.File, err)
 	}
 	w.closers = append(w.closers, writer)
 	tombstones := cfg.Kafka.Tombstones == nil || *cfg.Kafka.Tombstones
 	topics := kafka.TopicsFor(writer, log)
 	reg, err := registry.NewClient(ep.registry, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: schema registry: %w", cfg.File, err)
+		return fmt.Errorf("%s: schema registry: %w", cfg.File, err)
+	}
+	for _, s := range sinkSpecs {
+		w.Sinks = append(w.Sinks, &SinkRunner{
+			Name:        cfg.Name + "/" + s.cfg.Name,
+			Group:       s.group,
+			Brokers:     ep.brokers,
+			Prefix:      cfg.Kafka.TopicPrefix,
+			Decoder:     recordDecoder(schema.NewDecoder(reg)),
+			Open:        s.open,
+			Naming:      s.naming,
+			BatchSize:   s.cfg.BatchSize,
+			Linger:      s.cfg.Linger,
+			Parallelism: s.cfg.Parallelism,
+			DeadLetter:  s.cfg.DeadLetterTopic,
+			Producer:    writer,
+			Topics:      topics,
+			Logger:      base.With("pipeline", cfg.Name),
+		})
+	}
+	if src == nil {
+		return nil
 	}
 	p := &Pipeline{
 		Name:        cfg.Name,
@@ -193,7 +252,9 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, base *slog.Logger
 		p.offsets = &offsetStore{brokers: ep.brokers, topic: OffsetsTopic(cfg.Name), key: []byte(cfg.Name),
 			writer: writer, topics: compacted{topics}, every: time.Second}
 	}
-	return p, nil
+	p.metrics = newPipelineMetrics(w.Metrics, p.Name)
+	w.Pipelines = append(w.Pipelines, p)
+	return nil
 }
 
 // compacted creates topics with cleanup.policy=compact.

@@ -24,6 +24,8 @@ type Readier interface {
 // Worker runs pipelines side by side and serves /healthz, /readyz and /metrics.
 type Worker struct {
 	Pipelines []*Pipeline
+	// Sinks apply the pipelines' topics to targets.
+	Sinks []*SinkRunner
 	// HTTPListen is the address of the HTTP endpoints; empty disables them.
 	HTTPListen string
 	Metrics    *prometheus.Registry
@@ -95,6 +97,20 @@ func (w *Worker) Run(ctx context.Context) error {
 				return fmt.Errorf("pipeline %s: %w", p.Name, err)
 			}
 			return nil
+		})
+	}
+	for _, s := range w.Sinks {
+		if s.metrics == nil {
+			s.metrics = newSinkMetrics(w.Metrics, s.Name)
+		}
+		g.Go(func() error {
+			err := s.Run(runCtx)
+			if err != nil {
+				// A record that cannot be applied and may not be skipped: stop the worker
+				// (every pipeline drains) and say which.
+				cancel()
+			}
+			return err
 		})
 	}
 	return g.Wait()

@@ -26,17 +26,29 @@ func loadConfigs(files []string) ([]*configs.Pipeline, error) {
 
 func newRunCmd() *cobra.Command {
 	var files []string
+	var role string
 	cmd := &cobra.Command{
-		Use:   "run -c FILE [-c FILE...]",
+		Use:   "run -c FILE [-c FILE...] [--role all|source|sinks]",
 		Short: "Run pipelines until SIGINT/SIGTERM, then drain, checkpoint and exit",
-		Args:  noArgs,
+		Long: `Run pipelines until SIGINT/SIGTERM, then drain, checkpoint and exit.
+
+--role sinks runs only the sinks: start more such workers (on other machines) and the
+sinks' consumer groups split the topics' partitions among them. --role source runs only
+the sources.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			r := pipelines.Role(role)
+			switch r {
+			case pipelines.RoleAll, pipelines.RoleSource, pipelines.RoleSinks:
+			default:
+				return usageError{fmt.Errorf("--role %q: want all, source or sinks", role)}
+			}
 			cfgs, err := loadConfigs(files)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			w, err := pipelines.Build(ctx, cfgs, slog.Default())
+			w, err := pipelines.BuildRole(ctx, cfgs, r, slog.Default())
 			if err != nil {
 				return err
 			}
@@ -45,6 +57,7 @@ func newRunCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "config", "c", nil, "pipeline config file (repeatable)")
+	cmd.Flags().StringVar(&role, "role", string(pipelines.RoleAll), "parts to run: all, source (no sinks) or sinks (no sources)")
 	return cmd
 }
 

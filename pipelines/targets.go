@@ -1,0 +1,66 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dovetail-cdc/dovetail/configs"
+	"github.com/dovetail-cdc/dovetail/sinks"
+)
+
+// sinkSpec is a sink config checked and turned into what a SinkRunner needs.
+type sinkSpec struct {
+	cfg    *configs.Sink
+	group  string
+	naming sinks.Naming
+	open   func(ctx context.Context) (sinks.Target, error)
+}
+
+// sinkSpecsOf checks a pipeline's sinks beyond what configs can (the table_name
+// template) and picks their target kinds.
+func sinkSpecsOf(cfg *configs.Pipeline) ([]sinkSpec, error) {
+	var out []sinkSpec
+	for i := range cfg.Sinks {
+		s := &cfg.Sinks[i]
+		key := fmt.Sprintf("%s: sinks[%d]", cfg.File, i)
+		naming := sinks.Naming{Template: s.TableName, Tables: s.Tables, ExcludeTables: s.ExcludeTables}
+		if err := naming.Validate(); err != nil {
+			return nil, fmt.Errorf("%s.table_name: %w", key, err)
+		}
+		evolution, err := sinks.ParseEvolution(s.SchemaEvolution)
+		if err != nil {
+			return nil, fmt.Errorf("%s.schema_evolution: %w", key, err)
+		}
+		opts := sinks.Options{
+			Name:         cfg.Name + "/" + s.Name,
+			Naming:       naming,
+			CreateTables: s.CreateTables == nil || *s.CreateTables,
+			Evolution:    evolution,
+		}
+		open, err := targetOpener(s, opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s.kind: %w", key, err)
+		}
+		group := s.Group
+		if group == "" {
+			group = "dovetail-" + cfg.Name + "-" + s.Name
+		}
+		out = append(out, sinkSpec{cfg: s, group: group, naming: naming, open: open})
+	}
+	return out, nil
+}
+
+// targetOpener returns how to connect to a sink's target.
+func targetOpener(s *configs.Sink, opts sinks.Options) (func(ctx context.Context) (sinks.Target, error), error) {
+	switch s.Kind {
+	default:
+		return nil, fmt.Errorf("sink kind %q: %w", s.Kind, ErrUnsupported)
+	}
+}
+
+// recordDecoder is d as a RecordDecoder. (schema.Decoder.Change is being written; until
+// it lands no sink kind is built, so the nil here is never used.)
+func recordDecoder(d any) RecordDecoder {
+	rd, _ := d.(RecordDecoder)
+	return rd
+}
