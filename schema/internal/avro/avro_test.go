@@ -1,6 +1,7 @@
 package avro
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -70,5 +71,32 @@ func TestCheck(t *testing.T) {
 		if (err == nil) != tc.ok || (tc.ok && n != tc.n) {
 			t.Errorf("%s: Check = %d, %v; want %d ok=%v", name, n, err, tc.n, tc.ok)
 		}
+	}
+}
+
+func TestPropsAndDefaults(t *testing.T) {
+	typ := mustParse(t, `{"type":"record","name":"R","connect.name":"n.R","fields":[
+		{"name":"a","type":{"type":"int","connect.type":"int16"},"default":9007199254740993},
+		{"name":"b","type":["null",{"type":"bytes","scale":2,"logicalType":"decimal"}],"default":null},
+		{"name":"c","type":"string"},
+		{"name":"d","type":["null","R"],"default":null},
+		{"name":"e","type":{"type":"fixed","name":"F","size":4}}]}`)
+	if typ.Props["connect.name"] != "n.R" {
+		t.Errorf("record props %v", typ.Props)
+	}
+	a := typ.Fields[0]
+	if a.Type.Props["connect.type"] != "int16" || !a.HasDefault || a.Default != json.Number("9007199254740993") {
+		t.Errorf("field a: props %v, default %#v", a.Type.Props, a.Default)
+	}
+	b := typ.Fields[1]
+	if dec := b.Type.Branches[1]; dec.Props["logicalType"] != "decimal" || dec.Props["scale"] != json.Number("2") ||
+		!b.HasDefault || b.Default != nil {
+		t.Errorf("field b: %+v", b)
+	}
+	if c := typ.Fields[2]; c.Type.Props != nil || c.HasDefault {
+		t.Errorf("field c: %+v", c)
+	}
+	if e := typ.Fields[4]; e.Type.Size != 4 {
+		t.Errorf("fixed size %d", e.Type.Size)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -46,6 +47,10 @@ type Type struct {
 	Values      *Type // map
 	Size        int   // fixed
 	Branches    []*Type
+	// Props is the JSON object the type was written as, with its annotations
+	// (connect.name, logicalType, ...; numbers as json.Number), or nil for a type named by
+	// a string. A reference to a named type shares the definition's Props.
+	Props map[string]any
 }
 
 // Field is a record field.
@@ -54,6 +59,9 @@ type Field struct {
 	Aliases    []string
 	Type       *Type
 	HasDefault bool
+	// Default is the field's default as decoded JSON (numbers as json.Number), when
+	// HasDefault.
+	Default any
 }
 
 // ShortName is the name without its namespace.
@@ -64,8 +72,13 @@ func (t *Type) ShortName() string {
 // Parse parses schema JSON text.
 func Parse(text string) (*Type, error) {
 	var v any
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: text after the schema", ErrSchema)
 	}
 	p := parser{names: map[string]*Type{}}
 	return p.parse(v, "")
@@ -133,16 +146,16 @@ func (p *parser) object(o map[string]any, ns string) (*Type, error) {
 		if err != nil {
 			return nil, fmt.Errorf("array items: %w", err)
 		}
-		return &Type{Kind: Array, Items: items}, nil
+		return &Type{Kind: Array, Items: items, Props: o}, nil
 	case "map":
 		values, err := p.parse(o["values"], ns)
 		if err != nil {
 			return nil, fmt.Errorf("map values: %w", err)
 		}
-		return &Type{Kind: Map, Values: values}, nil
+		return &Type{Kind: Map, Values: values, Props: o}, nil
 	}
 	if k, ok := primitives[typ]; ok {
-		return &Type{Kind: k}, nil
+		return &Type{Kind: k, Props: o}, nil
 	}
 	return p.named(typ, ns)
 }
@@ -168,7 +181,7 @@ func (p *parser) definition(o map[string]any, typ, ns string) (*Type, error) {
 	if _, dup := p.names[full]; dup {
 		return nil, fmt.Errorf("%w: %s defined twice", ErrSchema, full)
 	}
-	t := &Type{Name: full, Aliases: aliases(o, ns)}
+	t := &Type{Name: full, Aliases: aliases(o, ns), Props: o}
 	p.names[full] = t
 	switch typ {
 	case "record", "error":
@@ -187,8 +200,9 @@ func (p *parser) definition(o map[string]any, typ, ns string) (*Type, error) {
 			if err != nil {
 				return nil, fmt.Errorf("record %s field %q: %w", full, fname, err)
 			}
-			_, hasDefault := fo["default"]
-			t.Fields = append(t.Fields, Field{Name: fname, Aliases: aliases(fo, ""), Type: ft, HasDefault: hasDefault})
+			def, hasDefault := fo["default"]
+			t.Fields = append(t.Fields, Field{Name: fname, Aliases: aliases(fo, ""), Type: ft,
+				HasDefault: hasDefault, Default: def})
 		}
 	case "enum":
 		t.Kind = Enum
@@ -200,11 +214,12 @@ func (p *parser) definition(o map[string]any, typ, ns string) (*Type, error) {
 		_, t.EnumDefault = o["default"]
 	case "fixed":
 		t.Kind = Fixed
-		size, ok := o["size"].(float64)
-		if !ok || size < 0 {
+		num, _ := o["size"].(json.Number)
+		size, err := strconv.Atoi(string(num))
+		if err != nil || size < 0 {
 			return nil, fmt.Errorf("%w: fixed %s without size", ErrSchema, full)
 		}
-		t.Size = int(size)
+		t.Size = size
 	}
 	return t, nil
 }
