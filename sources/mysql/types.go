@@ -33,9 +33,9 @@ package mysql
 //	  JSON = longtext CHECK json_valid)
 //	geometry, point, ...       bytes (*)                                  []byte, WKB
 //
-// Zero dates ('0000-00-00', and dates with a zero month or day) are null in nullable
-// columns and the epoch (0, or "1970-01-01T00:00:00Z") in NOT NULL ones, as Debezium
-// writes them.
+// Zero dates ('0000-00-00', and dates with a zero year, month or day, as Debezium's
+// RowDeserializers read them) are null in nullable columns and the epoch (0, or
+// "1970-01-01T00:00:00Z") in NOT NULL ones, as Debezium writes them.
 //
 // (*) Deviations:
 //   - bigint unsigned is Debezium's bigint.unsigned.handling.mode=precise, not its default
@@ -219,11 +219,80 @@ func decimalDecoder(v any) (any, error) {
 	if !ok {
 		return nil, errType(v)
 	}
+	if m, scale, ok := smallDecimal(s); ok {
+		return smallRat(m, scale), nil
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return nil, fmt.Errorf("decimal %q: not a number", s)
 	}
 	return r, nil
+}
+
+// smallDecimal reads go-mysql's rendering of a DECIMAL ("-123.45") of at most 18 digits
+// as m × 10^-scale; ok is false for anything else (the caller falls back to big.Rat's
+// parser).
+func smallDecimal(s string) (m int64, scale int, ok bool) {
+	i := 0
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		i = 1
+	}
+	digits, dot := 0, -1
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 18 {
+				return 0, 0, false
+			}
+			m = m*10 + int64(c-'0')
+		case c == '.' && dot < 0:
+			dot = i
+		default:
+			return 0, 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	if dot >= 0 {
+		scale = len(s) - dot - 1
+	}
+	if neg {
+		m = -m
+	}
+	return m, scale, true
+}
+
+// smallRat returns m × 10^-scale (scale <= 18) as a normalized big.Rat without
+// big.Rat's general GCD (the denominator's only prime factors are 2 and 5), which
+// SetString spends most of its time in.
+func smallRat(m int64, scale int) *big.Rat {
+	den := uint64(1)
+	for range scale {
+		den *= 10
+	}
+	if m == 0 {
+		den = 1
+	}
+	for den%10 == 0 && m%10 == 0 {
+		den, m = den/10, m/10
+	}
+	for den%2 == 0 && m%2 == 0 {
+		den, m = den/2, m/2
+	}
+	for den%5 == 0 && m%5 == 0 {
+		den, m = den/5, m/5
+	}
+	r := new(big.Rat).SetInt64(m)
+	if den != 1 {
+		// Denom is a reference to r's denominator (1 after SetInt64): m/den is already
+		// in lowest terms, so setting it directly keeps r normalized.
+		r.Denom().SetUint64(den)
+	}
+	return r
 }
 
 func float32Decoder(v any) (any, error) {
@@ -436,7 +505,8 @@ func num(s string) (int64, bool) {
 	return n, true
 }
 
-// parseDate reads "YYYY-MM-DD" into days; errZeroDate for dates with a zero part.
+// parseDate reads "YYYY-MM-DD" into days; errZeroDate for dates with a zero part,
+// the year included: Debezium reads '0000-01-01' as a zero date too.
 func parseDate(s string) (int64, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, fmt.Errorf("date %q: want YYYY-MM-DD", s)
@@ -447,7 +517,7 @@ func parseDate(s string) (int64, error) {
 	if !ok1 || !ok2 || !ok3 || m > 12 || d > 31 {
 		return 0, fmt.Errorf("date %q: want YYYY-MM-DD", s)
 	}
-	if m == 0 || d == 0 {
+	if y == 0 || m == 0 || d == 0 {
 		return 0, errZeroDate
 	}
 	return daysFromCivil(y, m, d), nil
