@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/schema/internal/avro"
 	"github.com/linkedin/goavro/v2"
 )
@@ -27,13 +28,14 @@ func SchemaID(data []byte) (int, error) {
 
 // Decoder turns framed Avro bytes back into goavro native values (records as
 // map[string]any, unions as map[string]any{branch: value}, decimals as *big.Rat), with
-// whatever writer schema the bytes name. It caches compiled codecs by id and is safe for
-// concurrent use.
+// whatever writer schema the bytes name, or, with Change, back into change events. It
+// caches compiled codecs by id and is safe for concurrent use.
 type Decoder struct {
 	reg Registry
 
 	mu     sync.RWMutex
 	codecs map[int]*writerSchema
+	tables map[decodedTable]*event.Table // Change's tables, see tableOf
 }
 
 // writerSchema is a compiled writer schema and its parsed tree, used to bound-check
@@ -41,11 +43,19 @@ type Decoder struct {
 type writerSchema struct {
 	codec *goavro.Codec
 	tree  *avro.Type
+
+	// What Change builds from the schema on first use, as a value or as a key schema.
+	valueOnce sync.Once
+	value     *valuePlan
+	valueErr  error
+	keyOnce   sync.Once
+	keyFields []string
+	keyErr    error
 }
 
 // NewDecoder returns a Decoder that fetches writer schemas from reg.
 func NewDecoder(reg Registry) *Decoder {
-	return &Decoder{reg: reg, codecs: map[int]*writerSchema{}}
+	return &Decoder{reg: reg, codecs: map[int]*writerSchema{}, tables: map[decodedTable]*event.Table{}}
 }
 
 // Decode decodes framed bytes and returns the value and its writer schema id. A nil or
