@@ -267,7 +267,7 @@ func myValue(c *Column, f *gmysql.FieldValue) Value {
 // C collation of Postgres. Such a comparison cannot use the column's index unless
 // the collation is binary already; correctness wins over speed here.
 func myOrderExpr(c *Column) string {
-	id := quoteMyIdent(c.Name)
+	id := "src." + quoteMyIdent(c.Name)
 	if c.Kind == KindString || c.Kind == KindJSON {
 		return "CAST(" + id + " AS BINARY)"
 	}
@@ -316,7 +316,7 @@ type myQuery struct {
 }
 
 func (r *myReader) query(s Scan, withColumns bool) (*myQuery, error) {
-	q := &myQuery{from: quoteMyIdent(s.Table.Ref.Schema) + "." + quoteMyIdent(s.Table.Ref.Name)}
+	q := &myQuery{from: quoteMyIdent(s.Table.Ref.Schema) + "." + quoteMyIdent(s.Table.Ref.Name) + " AS src"}
 	names := s.Key
 	if withColumns {
 		names = append(append([]string(nil), s.Key...), s.Columns...)
@@ -363,7 +363,7 @@ func (r *myReader) query(s Scan, withColumns bool) (*myQuery, error) {
 func (q *myQuery) selectList() string {
 	sel := make([]string, len(q.cols))
 	for i, c := range q.cols {
-		sel[i] = quoteMyIdent(c.Name)
+		sel[i] = "src." + quoteMyIdent(c.Name)
 	}
 	if len(sel) == 0 {
 		return "1"

@@ -141,12 +141,16 @@ func pgKind(c *Column, typname, typtype, category string) {
 
 // pgSelect is the select-list expression of a column: its text form.
 func pgSelect(c *Column) string {
-	id := pgx.Identifier{c.Name}.Sanitize()
+	id := pgCol(c)
 	if c.cast == "money" {
 		return id + "::numeric::text" // money's text has a currency symbol
 	}
 	return id + "::text"
 }
+
+// pgCol names a column qualified by the table's alias, so that ORDER BY and WHERE
+// mean the column and never the select list's output of the same name (its text).
+func pgCol(c *Column) string { return "src." + pgx.Identifier{c.Name}.Sanitize() }
 
 // pgValue normalizes a column's text; text that does not parse as the column's kind
 // (infinity, BC dates) is kept as it is.
@@ -157,7 +161,7 @@ func pgValue(c *Column, raw []byte) Value {
 	s := string(raw)
 	switch c.Kind {
 	case KindBool:
-		if s == "t" {
+		if s == "t" || s == "true" {
 			return Value{KindBool, "true"}
 		}
 		return Value{KindBool, "false"}
@@ -177,7 +181,7 @@ func pgValue(c *Column, raw []byte) Value {
 // pgOrderExpr is how a key column is compared: text in the C collation (UTF-8 byte
 // order), like the other engines' binary comparison.
 func pgOrderExpr(c *Column) string {
-	id := pgx.Identifier{c.Name}.Sanitize()
+	id := pgCol(c)
 	if c.Kind == KindString && (c.cast == "text" || strings.HasPrefix(c.cast, "character") || c.cast == "name") {
 		return id + ` COLLATE "C"`
 	}
@@ -215,7 +219,7 @@ type pgQuery struct {
 }
 
 func (r *pgReader) query(s Scan, withColumns bool) (*pgQuery, error) {
-	q := &pgQuery{from: pgx.Identifier{s.Table.Ref.Schema, s.Table.Ref.Name}.Sanitize()}
+	q := &pgQuery{from: pgx.Identifier{s.Table.Ref.Schema, s.Table.Ref.Name}.Sanitize() + " AS src"}
 	names := s.Key
 	if withColumns {
 		names = append(append([]string(nil), s.Key...), s.Columns...)

@@ -419,7 +419,7 @@ func writeJSON(b *bytes.Buffer, v any) bool {
 func writeJSONString(b *bytes.Buffer, s string) {
 	e := json.NewEncoder(b)
 	e.SetEscapeHTML(false)
-	_ = e.Encode(s) // a string always encodes
+	_ = e.Encode(s)         // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode's newline
 }
 

@@ -94,18 +94,20 @@ type TableReport struct {
 	Keyless         bool
 	MultisetDiffers bool // Keyless: the tables do not hold the same rows
 
-	SourceRows, TargetRows     int64 // rows compared on each side
-	Missing, Extra, Different  int64
-	Samples                    []Diff   // up to Options.Sample differing rows, smallest keys first
-	MissingColumns             []string // source columns the target lacks (not compared)
-	ExtraColumns               []string // target columns the source lacks
-	IncompatibleColumns        []string // columns whose types cannot be compared: every non-NULL value differs
-	Chunks, Ranges             int      // key-range chunks of the source; ranges hashed, with bisected halves
-	Elapsed                    time.Duration
-	Err                        error // the table could not be compared (missing table or key column, ...)
-	started, finished          time.Time
-	plan                       *columnPlan
-	srcTable, dstTable         *Table
+	SourceRows, TargetRows    int64 // rows compared on each side
+	Missing, Extra, Different int64
+	Samples                   []Diff   // up to Options.Sample differing rows, smallest keys first
+	MissingColumns            []string // source columns the target lacks (not compared)
+	ExtraColumns              []string // target columns the source lacks
+	IncompatibleColumns       []string // columns whose types cannot be compared: every non-NULL value differs
+	Chunks, Ranges            int      // key-range chunks of the source; ranges hashed, with bisected halves
+	Elapsed                   time.Duration
+	Err                       error // the table could not be compared (missing table or key column, ...)
+
+	// while comparing
+	started, finished  time.Time
+	plan               *columnPlan
+	srcTable, dstTable *Table
 }
 
 // Equal reports whether the table was compared, no row differs and the target has
@@ -232,6 +234,7 @@ func (c *comparer) produce(ctx context.Context, pairs []Pair, reports []*TableRe
 			c.mu.Lock()
 			r.Chunks++
 			c.mu.Unlock()
+			c.opts.Logger.Debug("verify: chunk", "table", r.Source.String(), "after", rg.After.String(), "through", rg.Through.String())
 			if err := send(ctx, jobs, job{r: r, rg: rg}); err != nil {
 				return err
 			}
