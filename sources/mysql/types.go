@@ -131,7 +131,7 @@ func codecFor(c *column) (codec, error) {
 		}
 		return codec{typ: t(event.KindString, ""), decode: dec}, nil
 	case "json":
-		return codec{typ: t(event.KindString, "io.debezium.data.Json"), decode: jsonDecoder}, nil
+		return codec{typ: t(event.KindString, "io.debezium.data.Json"), decode: jsonDecoder(c.nullable)}, nil
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		return binaryCodec(c, t(event.KindBytes, ""))
 	case "date":
@@ -408,18 +408,25 @@ func isASCII(b []byte) bool {
 	return true
 }
 
-func jsonDecoder(v any) (any, error) {
-	switch x := v.(type) {
-	case string:
-		return strings.Clone(x), nil
-	case []byte:
-		if len(x) == 0 {
-			// MySQL writes an empty document for a JSON null stored by non-strict modes.
-			return "null", nil
+// jsonDecoder reads a JSON document. MySQL logs an empty value for a NULL stored in a
+// NOT NULL JSON column by a non-strict sql_mode (INSERT IGNORE); Debezium's
+// convertJson writes it as null in a nullable column and "{}" in a NOT NULL one.
+func jsonDecoder(nullable bool) func(any) (any, error) {
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				return zeroValue(nullable, "{}"), nil
+			}
+			return strings.Clone(x), nil
+		case []byte:
+			if len(x) == 0 {
+				return zeroValue(nullable, "{}"), nil
+			}
+			return string(x), nil
 		}
-		return string(x), nil
+		return nil, errType(v)
 	}
-	return nil, errType(v)
 }
 
 // geometryDecoder drops MySQL's 4-byte SRID in front of the WKB.
