@@ -1,0 +1,156 @@
+package sqlapply
+
+// Value helpers every dialect needs: Debezium's encodings back into calendar dates,
+// clock times and exact decimal text.
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+// MicrosPerDay is the number of microseconds in a day.
+const MicrosPerDay = 86_400_000_000
+
+// CivilFromDays returns the proleptic Gregorian date (astronomical year numbering: 1 BC is
+// year 0) of a number of days since 1970-01-01.
+func CivilFromDays(days int64) (y, m, d int64) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y = yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// SplitMicros splits microseconds since the epoch into days since the epoch and
+// microseconds into that day (0 <= clock < MicrosPerDay).
+func SplitMicros(us int64) (days, clock int64) {
+	days, clock = us/MicrosPerDay, us%MicrosPerDay
+	if clock < 0 {
+		days--
+		clock += MicrosPerDay
+	}
+	return days, clock
+}
+
+// FormatClock renders a duration in microseconds as [-]HH:MM:SS[.ffffff]; hours may
+// exceed 24.
+func FormatClock(us int64) string {
+	var b []byte
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	h, rest := us/3_600_000_000, us%3_600_000_000
+	if h < 10 {
+		b = append(b, '0')
+	}
+	b = strconv.AppendInt(b, h, 10)
+	b = append(b, ':', byte('0'+rest/600_000_000), byte('0'+rest/60_000_000%10), ':')
+	rest %= 60_000_000
+	b = append(b, byte('0'+rest/10_000_000), byte('0'+rest/1_000_000%10))
+	if f := rest % 1_000_000; f != 0 {
+		b = append(b, '.')
+		b = append(b, fmt.Sprintf("%06d", f)...)
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(b)
+}
+
+// DecimalString renders r exactly in decimal notation, with at least scale fraction
+// digits. It fails for values without a finite decimal expansion (which no source
+// produces).
+func DecimalString(r *big.Rat, scale int) (string, error) {
+	den := new(big.Int).Set(r.Denom())
+	digits := 0
+	two, five, ten := big.NewInt(2), big.NewInt(5), big.NewInt(10)
+	var m big.Int
+	for den.Cmp(big.NewInt(1)) != 0 {
+		switch {
+		case m.Mod(den, ten).Sign() == 0:
+			den.Quo(den, ten)
+		case m.Mod(den, two).Sign() == 0:
+			den.Quo(den, two)
+		case m.Mod(den, five).Sign() == 0:
+			den.Quo(den, five)
+		default:
+			return "", fmt.Errorf("%s has no finite decimal expansion", r.RatString())
+		}
+		digits++
+	}
+	return r.FloatString(max(scale, digits)), nil
+}
+
+// VarDecimalString renders a variable scale decimal exactly.
+func VarDecimalString(v event.VarDecimal) string {
+	if v.Unscaled == nil {
+		return "0"
+	}
+	s := v.Unscaled.String()
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	switch {
+	case v.Scale < 0:
+		if s != "0" {
+			s += strings.Repeat("0", int(-v.Scale))
+		}
+	case v.Scale > 0:
+		sc := int(v.Scale)
+		if len(s) <= sc {
+			s = strings.Repeat("0", sc-len(s)+1) + s
+		}
+		s = s[:len(s)-sc] + "." + s[len(s)-sc:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// BitString renders Debezium's io.debezium.data.Bits bytes (little-endian, bit 0 first:
+// java.util.BitSet.toByteArray) as n characters '0'/'1', the last being bit 0. n < 0
+// takes as many as the highest set bit needs (at least one). It fails when a bit at or
+// above n is set.
+func BitString(b []byte, n int) (string, error) {
+	hi := -1
+	for i := len(b)*8 - 1; i >= 0; i-- {
+		if b[i/8]>>(i%8)&1 != 0 {
+			hi = i
+			break
+		}
+	}
+	if n < 0 {
+		n = max(hi+1, 1)
+	}
+	if hi >= n {
+		return "", fmt.Errorf("bit %d set in a bit string of length %d", hi, n)
+	}
+	out := make([]byte, n)
+	for i := 0; i < n; i++ {
+		c := byte('0')
+		if i/8 < len(b) && b[i/8]>>(i%8)&1 != 0 {
+			c = '1'
+		}
+		out[n-1-i] = c
+	}
+	return string(out), nil
+}
