@@ -1,0 +1,292 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/internal/testpg"
+	"github.com/dovetail-cdc/dovetail/sinks"
+)
+
+// TestApply applies changes of every kind and checks the follower's rows.
+func TestApply(t *testing.T) {
+	t.Parallel()
+	keyed := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
+	twoKey := pgTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
+	keyless := pgTable("t", nil, col("line", textType, true), col("n", intType, true))
+	jsonless := pgTable("t", nil, col("j", ty(event.KindString, nameJSON, "json"), true), col("p", ty(event.KindString, "", "point"), true))
+	u := event.Unavailable
+	for _, tc := range []struct {
+		name    string
+		batches [][]*event.Change
+		query   string
+		want    []string
+	}{
+		{"inserts, updates and deletes", [][]*event.Change{
+			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y"), upsert(keyed, int32(3), "c", nil)},
+			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), del(keyed, int32(2), nil, nil)},
+		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
+		{"snapshot reads are upserts", [][]*event.Change{
+			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
+			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
+		}, "SELECT * FROM t", []string{"1|b|x"}},
+		{"key change moves the row", [][]*event.Change{
+			{upsert(keyed, int32(1), "a", "x")},
+			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
+		}, "SELECT * FROM t", []string{"9|a|x"}},
+		{"unavailable values keep the follower's value", [][]*event.Change{
+			{upsert(keyed, int32(1), "a", "toasted"), upsert(keyed, int32(2), "b", "toasted2")},
+			{update(keyed, nil, []any{int32(1), "A", u}), update(keyed, nil, []any{int32(2), u, u}), upsert(keyed, int32(3), "c", "new")},
+		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
+		{"the placeholder string is never written", [][]*event.Change{
+			{upsert(keyed, int32(1), "a", "toasted")},
+			{update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
+		}, "SELECT * FROM t", []string{"1|A|toasted"}},
+		{"truncate then inserts", [][]*event.Change{
+			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y")},
+			{upsert(keyed, int32(3), "c", "z"), truncate(keyed), upsert(keyed, int32(4), "d", "w")},
+		}, "SELECT * FROM t ORDER BY id", []string{"4|d|w"}},
+		{"composite keys", [][]*event.Change{
+			{upsert(twoKey, int32(1), "a", "x"), upsert(twoKey, int32(1), "b", "y"), upsert(twoKey, int32(2), "a", "z")},
+			{del(twoKey, int32(1), "a", nil), upsert(twoKey, int32(2), "a", "Z")},
+		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
+		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
+			{upsert(keyless, "a", int32(1)), upsert(keyless, "a", int32(1)), upsert(keyless, nil, nil), upsert(keyless, "b", int32(2))},
+			{del(keyless, "a", int32(1)), del(keyless, nil, nil), update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
+		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
+		{"keyless deletes compare types without equality by text", [][]*event.Change{
+			{upsert(jsonless, `{"a":  1}`, "(1,2)"), upsert(jsonless, `{"b": 2}`, "(3,4)")},
+			{del(jsonless, `{"a":  1}`, "(1,2)")},
+		}, "SELECT j::text, p::text FROM t", []string{`{"b": 2}|(3,4)`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dsn := testpg.NewDB(t)
+			tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
+			f := newFeed()
+			for _, b := range tc.batches {
+				f.apply(t, tg, b...)
+			}
+			wantRows(t, dsn, tc.query, tc.want...)
+		})
+	}
+}
+
+// TestOffsets checks that offsets are stored with the rows, read back, and that a
+// replayed batch changes nothing.
+func TestOffsets(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	keyless := pgTable("log", nil, col("line", textType, true))
+	tg := newTarget(t, dsn, sinks.Options{Name: "a", CreateTables: true})
+	other := newTarget(t, dsn, sinks.Options{Name: "b", CreateTables: true})
+	if offs, err := tg.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+		t.Fatalf("Offsets before any batch: %v, %v", offs, err)
+	}
+	f := newFeed()
+	b1 := f.batch(t, sinks.Naming{}, upsert(keyless, "one"), upsert(keyless, "two"))
+	b2 := f.batch(t, sinks.Naming{}, upsert(keyless, "three"))
+	for _, b := range []*sinks.Batch{b1, b2, b1, b2} { // the last two are replays
+		if err := tg.Apply(ctx(t), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRows(t, dsn, "SELECT line FROM log ORDER BY line", "one", "three", "two")
+	offs, err := tg.Offsets(ctx(t))
+	if err != nil || len(offs) != 1 || offs[f.tp] != 2 {
+		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.tp)
+	}
+	wantRows(t, dsn, "SELECT sink, topic, partition, \"offset\", position FROM dovetail_offsets",
+		"a|src.public.t|0|2|lsn=1002")
+	if offs, err := other.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+		t.Errorf("another sink's Offsets: %v, %v", offs, err)
+	}
+	// Offsets from a new target on the same database (a restart).
+	again := newTarget(t, dsn, sinks.Options{Name: "a"})
+	if offs, err := again.Offsets(ctx(t)); err != nil || offs[f.tp] != 2 {
+		t.Errorf("Offsets after a restart: %v, %v", offs, err)
+	}
+}
+
+// TestAtomic checks that a batch that fails midway leaves neither rows nor offsets.
+func TestAtomic(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	a := pgTable("a", []int{0}, col("id", intType, false), col("v", textType, true))
+	b := pgTable("b", []int{0}, col("id", intType, false), col("v", textType, false))
+	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
+	f := newFeed()
+	f.apply(t, tg, upsert(a, int32(1), "kept"), upsert(b, int32(1), "kept"))
+	bad := f.batch(t, sinks.Naming{}, upsert(a, int32(1), "changed"), upsert(a, int32(2), "new"), upsert(b, int32(2), nil))
+	err := tg.Apply(ctx(t), bad)
+	if err == nil || !strings.Contains(err.Error(), `null value in column "v"`) || !strings.Contains(err.Error(), "into b") {
+		t.Fatalf("Apply of a NULL into a NOT NULL column: %v", err)
+	}
+	wantRows(t, dsn, "SELECT * FROM a", "1|kept")
+	wantRows(t, dsn, "SELECT * FROM b", "1|kept")
+	wantRows(t, dsn, `SELECT "offset" FROM dovetail_offsets`, "1")
+	// The failed batch left the target usable, and its tables' shapes known.
+	good := f.batch(t, sinks.Naming{}, upsert(a, int32(2), "new"))
+	if err := tg.Apply(ctx(t), good); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, dsn, `SELECT "offset" FROM dovetail_offsets`, "5")
+}
+
+// TestEvolution follows a source table through new shapes at each schema_evolution level.
+func TestEvolution(t *testing.T) {
+	t.Parallel()
+	v1 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("gone", textType, true))
+	v2 := pgTable("t", []int{0}, col("id", intType, false), col("a", ty(event.KindInt64, "", "int8"), true), col("added", textType, true))
+	for _, tc := range []struct {
+		evo     sinks.Evolution
+		err     string
+		columns []string
+		rows    []string
+	}{
+		{sinks.EvolveNone, "target table t column a is text, which cannot hold source public.t column a of type int64 (int8): want bigint (schema_evolution none", nil, nil},
+		{sinks.EvolveBasic, "target table t column a is text, which cannot hold source public.t column a of type int64 (int8)", nil, nil},
+		{sinks.EvolveFull, "", []string{"id|integer", "a|bigint", "added|text"}, []string{"1|5|∅", "2|7|x"}},
+	} {
+		t.Run(string(tc.evo), func(t *testing.T) {
+			t.Parallel()
+			dsn := testpg.NewDB(t)
+			tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: tc.evo})
+			f := newFeed()
+			f.apply(t, tg, upsert(v1, int32(1), "5", "old"))
+			err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v2, int32(2), int64(7), "x")))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("Apply = %v, want an error with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRows(t, dsn, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", tc.columns...)
+			wantRows(t, dsn, "SELECT * FROM t ORDER BY id", tc.rows...)
+		})
+	}
+
+	t.Run("none adds no columns", func(t *testing.T) {
+		t.Parallel()
+		dsn := testpg.NewDB(t)
+		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveNone})
+		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		f := newFeed()
+		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
+		err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v3, int32(2), "b", "new")))
+		if want := "target table t has no column added (source public.t column of type string (text)) and schema_evolution is none"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Apply = %v, want an error with %q", err, want)
+		}
+	})
+
+	t.Run("basic adds columns", func(t *testing.T) {
+		t.Parallel()
+		dsn := testpg.NewDB(t)
+		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveBasic})
+		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		f := newFeed()
+		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
+		f.apply(t, tg, upsert(v3, int32(2), "b", "new"), upsert(v1, int32(3), "c", "old3"))
+		wantRows(t, dsn, "SELECT * FROM t ORDER BY id", "1|a|old|∅", "2|b|∅|new", "3|c|old3|∅")
+	})
+}
+
+// TestTargetErrors checks the errors for target tables that do not fit.
+func TestTargetErrors(t *testing.T) {
+	t.Parallel()
+	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
+	for _, tc := range []struct {
+		name   string
+		ddl    string
+		opts   sinks.Options
+		change *event.Change
+		err    string
+	}{
+		{"missing table", "", sinks.Options{}, upsert(src, int32(1), "a"),
+			"target table t (for public.t) does not exist and create_tables is off"},
+		{"incompatible column", "CREATE TABLE t (id integer PRIMARY KEY, v integer)", sinks.Options{}, upsert(src, int32(1), "a"),
+			"target table t column v is integer, which cannot hold source public.t column v of type string (text)"},
+		{"too short a varchar", "CREATE TABLE t (id integer PRIMARY KEY, v varchar(3))", sinks.Options{},
+			upsert(pgTable("t", []int{0}, col("id", intType, false), col("v", ty(event.KindString, "", "varchar(10)"), true)), int32(1), "a"),
+			"target table t column v is character varying(3), which cannot hold"},
+		{"no key", "CREATE TABLE t (id integer, v text)", sinks.Options{}, upsert(src, int32(1), "a"),
+			"target table t has no primary key or unique index on (id)"},
+		{"MySQL time beyond a day", "", sinks.Options{CreateTables: true},
+			upsert(&event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
+				col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
+			"column d (time(0) without time zone): time -00:00:01.5 is outside 00:00:00..24:00:00"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dsn := testpg.NewDB(t)
+			if tc.ddl != "" {
+				testpg.Exec(t, dsn, tc.ddl)
+			}
+			tg := newTarget(t, dsn, tc.opts)
+			err := tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, tc.change))
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("Apply = %v\nwant an error with %q", err, tc.err)
+			}
+		})
+	}
+
+	t.Run("MySQL time into an interval column", func(t *testing.T) {
+		t.Parallel()
+		dsn := testpg.NewDB(t)
+		testpg.Exec(t, dsn, "CREATE TABLE t (id integer PRIMARY KEY, d interval)")
+		tg := newTarget(t, dsn, sinks.Options{})
+		tb := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
+			col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}
+		newFeed().apply(t, tg, upsert(tb, int32(1), -int64((838*3600+59*60+59)*1e6)), upsert(tb, int32(2), int64(1_500_000)))
+		wantRows(t, dsn, "SELECT id, d::text FROM t ORDER BY id", "1|-838:59:59", "2|00:00:01.5")
+	})
+}
+
+// TestPrivileges checks the errors of a role that may not do what the sink needs.
+func TestPrivileges(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	role := testpg.NewRole(t, dsn)
+
+	// No CREATE on the schema: the offsets table cannot be made.
+	testpg.Exec(t, dsn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+	_, err := New(ctx(t), role, sinks.Options{Name: "replica"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "create offsets table dovetail_offsets") || !strings.Contains(err.Error(), "permission denied for schema public") {
+		t.Fatalf("New without CREATE: %v", err)
+	}
+
+	// The offsets table exists, the target table may only be read.
+	roleName := queryOne(t, role, "SELECT current_user")
+	testpg.Exec(t, dsn,
+		"CREATE TABLE dovetail_offsets (sink text, topic text, partition integer, \"offset\" bigint, position text, applied_at timestamptz, PRIMARY KEY (sink, topic, partition))",
+		"GRANT SELECT, INSERT, UPDATE ON dovetail_offsets TO "+roleName,
+		"CREATE TABLE t (id integer PRIMARY KEY, v text)",
+		"GRANT SELECT ON t TO "+roleName)
+	tg := newTarget(t, role, sinks.Options{})
+	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
+	err = tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, upsert(src, int32(1), "a")))
+	if err == nil || !strings.Contains(err.Error(), "upsert 1 rows into t") || !strings.Contains(err.Error(), "permission denied for table t") {
+		t.Fatalf("Apply without INSERT: %v", err)
+	}
+}
+
+// TestNaming applies into the tables the template names, in another schema.
+func TestNaming(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn, "CREATE SCHEMA replica")
+	tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Naming: sinks.Naming{Template: "replica.{schema}_{table}", ExcludeTables: []string{"public.skip"}}})
+	a := pgTable("a", []int{0}, col("id", intType, false))
+	skip := pgTable("skip", []int{0}, col("id", intType, false))
+	f := newFeed()
+	if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{Template: "replica.{schema}_{table}", ExcludeTables: []string{"public.skip"}},
+		upsert(a, int32(1)), upsert(skip, int32(1)))); err != nil {
+		t.Fatal(err)
+	}
+	wantRows(t, dsn, "SELECT * FROM replica.public_a", "1")
+	wantRows(t, dsn, "SELECT count(*) FROM pg_class WHERE relname LIKE '%skip'", "0")
+}

@@ -1,0 +1,629 @@
+package postgres
+
+// Event types to Postgres column types, and event values to parameters. docs/SINKS.md
+// has the mapping as a table. Parameters are sent as Go bool, integers, floats and
+// []byte where pgx encodes those exactly, and as text otherwise (dates, times, decimals,
+// arrays, bit strings), which the server parses into the column's type: exact, and the
+// same for every type.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
+)
+
+// Kafka Connect and Debezium logical type names.
+const (
+	nameDecimal        = "org.apache.kafka.connect.data.Decimal"
+	nameVarDecimal     = "io.debezium.data.VariableScaleDecimal"
+	nameDate           = "io.debezium.time.Date"
+	nameTime           = "io.debezium.time.Time"
+	nameMicroTime      = "io.debezium.time.MicroTime"
+	nameTimestamp      = "io.debezium.time.Timestamp"
+	nameMicroTimestamp = "io.debezium.time.MicroTimestamp"
+	nameZonedTimestamp = "io.debezium.time.ZonedTimestamp"
+	nameZonedTime      = "io.debezium.time.ZonedTime"
+	nameMicroDuration  = "io.debezium.time.MicroDuration"
+	nameYear           = "io.debezium.time.Year"
+	nameJSON           = "io.debezium.data.Json"
+	nameUUID           = "io.debezium.data.Uuid"
+	nameXML            = "io.debezium.data.Xml"
+	nameEnum           = "io.debezium.data.Enum"
+	nameEnumSet        = "io.debezium.data.EnumSet"
+	nameLtree          = "io.debezium.data.Ltree"
+	nameBits           = "io.debezium.data.Bits"
+)
+
+// Debezium's stand-ins for Postgres's ±infinity (see sources/postgres).
+const (
+	dateInfinity        = -2147472692
+	dateNegInfinity     = -2147472691
+	tsInfinityMicros    = 9223372036825200000
+	tsNegInfinityMicros = -9223372036832400000
+)
+
+// textTypes are the built-in Postgres types a Postgres source captures as their text
+// form (a string without a logical name) that a Postgres target reproduces.
+var textTypes = map[string]bool{
+	"inet": true, "cidr": true, "macaddr": true, "macaddr8": true,
+	"point": true, "line": true, "lseg": true, "box": true, "path": true, "polygon": true, "circle": true,
+	"int4range": true, "int8range": true, "numrange": true, "tsrange": true, "tstzrange": true, "daterange": true,
+	"tsvector": true, "tsquery": true, "pg_lsn": true,
+}
+
+// parseType splits a type name into its base and its modifiers:
+// "timestamp(3) with time zone" is "timestamp with time zone" and ["3"],
+// "decimal(10,2) unsigned" is "decimal unsigned" and ["10", "2"].
+func parseType(s string) (base string, args []string) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	i := strings.IndexByte(s, '(')
+	if i < 0 {
+		return s, nil
+	}
+	j := strings.LastIndexByte(s, ')')
+	if j < i {
+		return s, nil
+	}
+	base = strings.Join(strings.Fields(s[:i]+" "+s[j+1:]), " ")
+	for _, a := range strings.Split(s[i+1:j], ",") {
+		args = append(args, strings.TrimSpace(a))
+	}
+	return base, args
+}
+
+// intArg returns modifier i as a number, or -1.
+func intArg(args []string, i int) int {
+	if i >= len(args) {
+		return -1
+	}
+	n, err := strconv.Atoi(args[i])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// precision renders a time precision modifier: "(p)", or "" for none (p < 0).
+func precision(p int) string {
+	if p < 0 {
+		return ""
+	}
+	return fmt.Sprintf("(%d)", min(p, 6))
+}
+
+// timePrecision is the fractional digits of a time or timestamp source type: its
+// modifier; for MySQL without one 0 (its default), for Postgres none (6, its default);
+// without a source type, def.
+func timePrecision(t *event.Type, src sqlapply.Source, def int) int {
+	if t.SourceType == "" {
+		return def
+	}
+	if p := intArg(parseTypeArgs(t.SourceType), 0); p >= 0 {
+		return p
+	}
+	if src == sqlapply.FromMySQL {
+		return 0
+	}
+	return -1
+}
+
+func parseTypeArgs(s string) []string {
+	_, args := parseType(s)
+	return args
+}
+
+// ColumnType maps an event type to the Postgres column type a target table gets (as
+// format_type spells it).
+func (Dialect) ColumnType(t *event.Type, src sqlapply.Source) (string, error) {
+	return columnType(t, src)
+}
+
+func columnType(t *event.Type, src sqlapply.Source) (string, error) {
+	base, args := parseType(t.SourceType)
+	switch t.Name {
+	case nameDate:
+		return "date", nil
+	case nameTime:
+		return "time" + precision(timePrecision(t, src, 3)) + " without time zone", nil
+	case nameMicroTime:
+		return "time" + precision(timePrecision(t, src, -1)) + " without time zone", nil
+	case nameTimestamp:
+		return "timestamp" + precision(timePrecision(t, src, 3)) + " without time zone", nil
+	case nameMicroTimestamp:
+		return "timestamp" + precision(timePrecision(t, src, -1)) + " without time zone", nil
+	case nameZonedTimestamp:
+		return "timestamp" + precision(timePrecision(t, src, -1)) + " with time zone", nil
+	case nameZonedTime:
+		return "time" + precision(timePrecision(t, src, -1)) + " with time zone", nil
+	case nameMicroDuration:
+		return "interval", nil
+	case nameYear:
+		return "integer", nil
+	case nameJSON:
+		if src == sqlapply.FromPostgres && base == "json" {
+			return "json", nil // keeps the text as written
+		}
+		return "jsonb", nil
+	case nameUUID:
+		return "uuid", nil
+	case nameXML:
+		return "xml", nil
+	case nameEnum, nameEnumSet, nameLtree:
+		return "text", nil
+	case nameBits:
+		n, _ := strconv.Atoi(t.Params["length"])
+		if src == sqlapply.FromPostgres && base == "varbit" {
+			if n <= 0 || n >= math.MaxInt32 {
+				return "bit varying", nil
+			}
+			return fmt.Sprintf("bit varying(%d)", n), nil
+		}
+		if n <= 0 || n >= math.MaxInt32 {
+			return "bit varying", nil
+		}
+		return fmt.Sprintf("bit(%d)", n), nil
+	case nameVarDecimal:
+		return "numeric", nil
+	}
+	switch t.Kind {
+	case event.KindBoolean:
+		if src == sqlapply.FromPostgres && base == "bit" {
+			return "bit(1)", nil
+		}
+		return "boolean", nil
+	case event.KindInt8, event.KindInt16:
+		return "smallint", nil
+	case event.KindInt32:
+		return "integer", nil
+	case event.KindInt64:
+		return "bigint", nil
+	case event.KindFloat32:
+		return "real", nil
+	case event.KindFloat64:
+		return "double precision", nil
+	case event.KindDecimal:
+		if t.Precision > 0 && t.Precision <= 1000 && t.Scale >= 0 && t.Scale <= t.Precision {
+			return fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale), nil
+		}
+		return "numeric", nil
+	case event.KindVarDecimal:
+		return "numeric", nil
+	case event.KindBytes:
+		return "bytea", nil
+	case event.KindString:
+		return stringType(base, args, src), nil
+	case event.KindArray:
+		if t.Elem == nil {
+			return "", errors.New("array type without an element type")
+		}
+		if t.Elem.Kind == event.KindArray {
+			return "", errors.New("arrays of arrays are not supported")
+		}
+		elem, err := columnType(t.Elem, src)
+		if err != nil {
+			return "", err
+		}
+		return elem + "[]", nil
+	}
+	return "", fmt.Errorf("no Postgres column type for %s", t.Kind)
+}
+
+// stringType maps plain strings: character types keep their length, Postgres's text
+// form types are reproduced, anything else is text.
+func stringType(base string, args []string, src sqlapply.Source) string {
+	n := intArg(args, 0)
+	switch {
+	case base == "varchar" && n > 0, src == sqlapply.FromMySQL && base == "char" && n > 0:
+		// MySQL's CHAR drops trailing spaces, so it is a varchar in Postgres.
+		return fmt.Sprintf("character varying(%d)", n)
+	case base == "varchar":
+		return "character varying"
+	case src == sqlapply.FromPostgres && base == "bpchar" && n > 0:
+		return fmt.Sprintf("character(%d)", n)
+	case src == sqlapply.FromPostgres && textTypes[base]:
+		return base
+	}
+	return "text"
+}
+
+// stringLength is the length limit of a string source type, or -1 for none.
+func stringLength(t *event.Type) int {
+	base, args := parseType(t.SourceType)
+	switch base {
+	case "varchar", "char", "bpchar":
+		return intArg(args, 0)
+	}
+	return -1
+}
+
+// Converter returns the conversion of values of t into parameters for the column have,
+// or why the column cannot hold them.
+func (Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapply.Convert, error) {
+	return converter(t, src, have)
+}
+
+func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapply.Convert, error) {
+	isArray := strings.HasSuffix(have.Type, "[]")
+	if t.Kind == event.KindArray {
+		if !isArray {
+			return nil, errors.New("not an array column")
+		}
+		if t.Elem == nil {
+			return nil, errors.New("array type without an element type")
+		}
+		elem := have
+		elem.Type = strings.TrimSuffix(have.Type, "[]")
+		elem.Class = strings.TrimPrefix(have.Class, "A")
+		ec, err := converter(t.Elem, src, elem)
+		if err != nil {
+			return nil, fmt.Errorf("array elements: %w", err)
+		}
+		return arrayConverter(ec), nil
+	}
+	if isArray {
+		return nil, errors.New("an array column")
+	}
+	hb, hargs := parseType(have.Type)
+	want, err := columnType(t, src)
+	if err != nil {
+		return nil, err
+	}
+	wb, wargs := parseType(want)
+	reject := func() (sqlapply.Convert, error) {
+		return nil, fmt.Errorf("want %s", want)
+	}
+	// A string fits a text column, and a varchar at least as long as the source's.
+	textLike := func() bool {
+		if t.Kind != event.KindString {
+			return false
+		}
+		if hb == "text" || hb == "character varying" && len(hargs) == 0 {
+			return true
+		}
+		n := stringLength(t)
+		return hb == "character varying" && n > 0 && intArg(hargs, 0) >= n
+	}
+	// Times and timestamps fit a column with at least the source's fraction digits.
+	precisionFits := func() bool {
+		hp, wp := intArg(hargs, 0), intArg(wargs, 0)
+		return hp < 0 || wp >= 0 && hp >= wp
+	}
+	switch t.Name {
+	case nameDate:
+		if hb == "date" {
+			return convertDate, nil
+		}
+		return reject()
+	case nameTime, nameMicroTime:
+		scale := int64(1)
+		if t.Name == nameTime {
+			scale = 1000
+		}
+		switch {
+		case hb == "interval":
+			return clockConverter(scale, false), nil
+		case hb == "time without time zone" && precisionFits():
+			return clockConverter(scale, true), nil
+		}
+		return reject()
+	case nameTimestamp, nameMicroTimestamp:
+		scale := int64(1)
+		if t.Name == nameTimestamp {
+			scale = 1000
+		}
+		if hb == "timestamp without time zone" && precisionFits() {
+			return timestampConverter(scale), nil
+		}
+		return reject()
+	case nameZonedTimestamp:
+		if hb == "timestamp with time zone" && precisionFits() || textLike() {
+			return convertIdentity, nil
+		}
+		return reject()
+	case nameZonedTime:
+		if hb == "time with time zone" && precisionFits() || textLike() {
+			return convertIdentity, nil
+		}
+		return reject()
+	case nameMicroDuration:
+		switch hb {
+		case "interval":
+			return clockConverter(1, false), nil
+		case "bigint", "numeric":
+			return convertIdentity, nil
+		}
+		return reject()
+	case nameJSON:
+		if hb == "json" || hb == "jsonb" || textLike() {
+			return convertIdentity, nil
+		}
+		return reject()
+	case nameUUID, nameXML, nameEnum, nameEnumSet, nameLtree:
+		if hb == wb || textLike() || t.Name == nameEnum && have.Class == "E" || t.Name == nameLtree && hb == "ltree" {
+			return convertIdentity, nil
+		}
+		return reject()
+	case nameBits:
+		n, _ := strconv.Atoi(t.Params["length"])
+		if n <= 0 || n >= math.MaxInt32 {
+			n = -1
+		}
+		switch hb {
+		case "bytea":
+			return convertIdentity, nil
+		case "bit":
+			if hn := max(intArg(hargs, 0), 1); n <= hn {
+				return bitsConverter(hn), nil
+			}
+		case "bit varying":
+			if hn := intArg(hargs, 0); hn < 0 || n > 0 && n <= hn {
+				return bitsConverter(n), nil
+			}
+		}
+		return reject()
+	case nameVarDecimal:
+		if hb == "numeric" && len(hargs) == 0 {
+			return convertVarDecimal, nil
+		}
+		return reject()
+	}
+	switch t.Kind {
+	case event.KindBoolean:
+		switch hb {
+		case "boolean":
+			return convertIdentity, nil
+		case "bit", "bit varying":
+			return convertBoolBit, nil
+		}
+	case event.KindInt8, event.KindInt16:
+		if hb == "smallint" || hb == "integer" || hb == "bigint" || hb == "numeric" {
+			return convertIdentity, nil
+		}
+	case event.KindInt32:
+		if hb == "integer" || hb == "bigint" || hb == "numeric" {
+			return convertIdentity, nil
+		}
+	case event.KindInt64:
+		if hb == "bigint" || hb == "numeric" {
+			return convertIdentity, nil
+		}
+	case event.KindFloat32:
+		switch hb {
+		case "real":
+			return convertIdentity, nil
+		case "double precision":
+			return convertFloat32To64, nil
+		}
+	case event.KindFloat64:
+		if hb == "double precision" {
+			return convertIdentity, nil
+		}
+	case event.KindDecimal:
+		if hb != "numeric" {
+			break
+		}
+		if len(hargs) == 2 {
+			p, s := intArg(hargs, 0), intArg(hargs, 1)
+			if s < t.Scale || t.Precision > 0 && p-s < t.Precision-t.Scale {
+				break
+			}
+		}
+		return decimalConverter(t.Scale), nil
+	case event.KindVarDecimal:
+		if hb == "numeric" && len(hargs) == 0 {
+			return convertVarDecimal, nil
+		}
+	case event.KindBytes:
+		if hb == "bytea" {
+			return convertIdentity, nil
+		}
+	case event.KindString:
+		if have.Type == want || textLike() {
+			return convertIdentity, nil
+		}
+	}
+	return reject()
+}
+
+func convertIdentity(v any) (any, error) { return v, nil }
+
+func convertFloat32To64(v any) (any, error) {
+	f, ok := v.(float32)
+	if !ok {
+		return nil, fmt.Errorf("float32 value of type %T", v)
+	}
+	// Through the shortest decimal form: 0.1 stays 0.1, not 0.10000000149011612.
+	return strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+}
+
+func convertBoolBit(v any) (any, error) {
+	b, ok := v.(bool)
+	if !ok {
+		return nil, fmt.Errorf("boolean value of type %T", v)
+	}
+	if b {
+		return "1", nil
+	}
+	return "0", nil
+}
+
+func decimalConverter(scale int) sqlapply.Convert {
+	return func(v any) (any, error) {
+		r, ok := v.(*big.Rat)
+		if !ok || r == nil {
+			return nil, fmt.Errorf("decimal value of type %T", v)
+		}
+		return sqlapply.DecimalString(r, scale)
+	}
+}
+
+func convertVarDecimal(v any) (any, error) {
+	d, ok := v.(event.VarDecimal)
+	if !ok {
+		return nil, fmt.Errorf("variable scale decimal value of type %T", v)
+	}
+	return sqlapply.VarDecimalString(d), nil
+}
+
+func bitsConverter(n int) sqlapply.Convert {
+	return func(v any) (any, error) {
+		b, ok := v.([]byte)
+		if !ok {
+			return nil, fmt.Errorf("bits value of type %T", v)
+		}
+		return sqlapply.BitString(b, n)
+	}
+}
+
+func intValue(v any) (int64, error) {
+	switch x := v.(type) {
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	}
+	return 0, fmt.Errorf("integer value of type %T", v)
+}
+
+// formatDate renders days since the epoch as Postgres reads dates: YYYY-MM-DD, with BC
+// for years before 1.
+func formatDate(days int64) string {
+	y, m, d := sqlapply.CivilFromDays(days)
+	if y <= 0 {
+		return fmt.Sprintf("%04d-%02d-%02d BC", 1-y, m, d)
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+}
+
+func convertDate(v any) (any, error) {
+	d, err := intValue(v)
+	if err != nil {
+		return nil, err
+	}
+	switch d {
+	case dateInfinity:
+		return "infinity", nil
+	case dateNegInfinity:
+		return "-infinity", nil
+	}
+	return formatDate(d), nil
+}
+
+// clockConverter renders a time of day or duration counted in units of scale µs; a time
+// column (inDay) takes 00:00:00 to 24:00:00 only.
+func clockConverter(scale int64, inDay bool) sqlapply.Convert {
+	return func(v any) (any, error) {
+		n, err := intValue(v)
+		if err != nil {
+			return nil, err
+		}
+		us := n * scale
+		if inDay && (us < 0 || us > sqlapply.MicrosPerDay) {
+			return nil, fmt.Errorf("time %s is outside 00:00:00..24:00:00, which a time column holds (MySQL TIME is a duration: make the column interval)", sqlapply.FormatClock(us))
+		}
+		return sqlapply.FormatClock(us), nil
+	}
+}
+
+// timestampConverter renders a timestamp counted in units of scale µs since the epoch.
+func timestampConverter(scale int64) sqlapply.Convert {
+	return func(v any) (any, error) {
+		n, err := intValue(v)
+		if err != nil {
+			return nil, err
+		}
+		us := n * scale
+		switch us {
+		case tsInfinityMicros:
+			return "infinity", nil
+		case tsNegInfinityMicros:
+			return "-infinity", nil
+		}
+		days, clock := sqlapply.SplitMicros(us)
+		date := formatDate(days)
+		if bc := strings.HasSuffix(date, " BC"); bc {
+			return strings.TrimSuffix(date, " BC") + " " + sqlapply.FormatClock(clock) + " BC", nil
+		}
+		return date + " " + sqlapply.FormatClock(clock), nil
+	}
+}
+
+// arrayConverter renders an array as Postgres's array literal, each element converted by
+// elem.
+func arrayConverter(elem sqlapply.Convert) sqlapply.Convert {
+	return func(v any) (any, error) {
+		a, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("array value of type %T", v)
+		}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, e := range a {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if e == nil {
+				b.WriteString("NULL")
+				continue
+			}
+			x, err := elem(e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i+1, err)
+			}
+			if err := writeArrayElem(&b, x); err != nil {
+				return nil, fmt.Errorf("element %d: %w", i+1, err)
+			}
+		}
+		b.WriteByte('}')
+		return b.String(), nil
+	}
+}
+
+func writeArrayElem(b *strings.Builder, x any) error {
+	var s string
+	switch e := x.(type) {
+	case string:
+		s = e
+	case bool:
+		s = strconv.FormatBool(e)
+	case int32:
+		s = strconv.FormatInt(int64(e), 10)
+	case int64:
+		s = strconv.FormatInt(e, 10)
+	case float32:
+		s = formatFloat(float64(e), 32)
+	case float64:
+		s = formatFloat(e, 64)
+	case []byte:
+		s = `\x` + fmt.Sprintf("%x", e)
+	default:
+		return fmt.Errorf("array element of type %T", x)
+	}
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return nil
+}
+
+func formatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return strconv.FormatFloat(f, 'g', -1, bits)
+}
