@@ -540,3 +540,29 @@ func TestChangeErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDecimalDecoding(t *testing.T) {
+	big1 := new(big.Int).Lsh(big.NewInt(1), 300)
+	for _, tc := range []struct {
+		r     *big.Rat
+		scale int
+	}{
+		{big.NewRat(0, 1), 2}, {big.NewRat(127, 100), 2}, {big.NewRat(128, 100), 2}, {big.NewRat(-1, 100), 2},
+		{big.NewRat(-128, 100), 2}, {big.NewRat(-129, 100), 2}, {big.NewRat(1, 2), 3}, {big.NewRat(-7, 1), 0},
+		{big.NewRat(1500, 1), -2}, {big.NewRat(-1500, 1), -2},
+		{new(big.Rat).SetInt(big1), 0}, {new(big.Rat).SetFrac(new(big.Int).Neg(big1), big.NewInt(1000)), 3},
+	} {
+		b, err := appendDecimal(nil, tc.scale, nil, tc.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := reader{b: b}
+		p, err := r.raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decimalRat(p, tc.scale, pow10(tc.scale)); got.Cmp(tc.r) != 0 {
+			t.Errorf("% x at scale %d: %s, want %s", p, tc.scale, got, tc.r)
+		}
+	}
+}

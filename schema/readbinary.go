@@ -109,16 +109,26 @@ func (r *reader) twosComplement() (*big.Int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromTwosComplement(p), nil
+	return setTwosComplement(new(big.Int), p), nil
 }
 
-// fromTwosComplement is the inverse of appendTwosComplement's payload.
-func fromTwosComplement(p []byte) *big.Int {
-	x := new(big.Int).SetBytes(p)
-	if len(p) > 0 && p[0]&0x80 != 0 {
-		x.Sub(x, new(big.Int).Lsh(bigOne, uint(8*len(p))))
+// setTwosComplement sets x to the big-endian two's complement p, the inverse of
+// appendTwosComplement's payload.
+func setTwosComplement(x *big.Int, p []byte) *big.Int {
+	if len(p) == 0 || p[0]&0x80 == 0 {
+		return x.SetBytes(p)
 	}
-	return x
+	var buf [32]byte
+	m := buf[:0]
+	if len(p) > len(buf) {
+		m = make([]byte, 0, len(p))
+	}
+	for _, c := range p {
+		m = append(m, ^c) // ^v = -v-1
+	}
+	x.SetBytes(m)
+	x.Add(x, bigOne)
+	return x.Neg(x)
 }
 
 // branch reads a union index and checks it against the union's size.

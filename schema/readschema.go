@@ -323,7 +323,7 @@ func defaultValue(t *event.Type, v any) (any, error) {
 			if t.Kind == event.KindBytes {
 				return b, nil
 			}
-			return decimalRat(fromTwosComplement(b), t.Scale, pow10(t.Scale)), nil
+			return decimalRat(b, t.Scale, pow10(t.Scale)), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %T is not a default of kind %s", ErrSchema, v, t.Kind)
@@ -341,10 +341,15 @@ func fromLatin1(s string) ([]byte, error) {
 	return b, nil
 }
 
-// decimalRat is unscaled × 10^-scale.
-func decimalRat(unscaled *big.Int, scale int, p10 *big.Int) *big.Rat {
-	if scale < 0 {
-		return new(big.Rat).SetInt(unscaled.Mul(unscaled, p10))
+// decimalRat is the two's complement unscaled value p × 10^-scale (p10 is 10^|scale|).
+func decimalRat(p []byte, scale int, p10 *big.Int) *big.Rat {
+	r := new(big.Rat)
+	n := setTwosComplement(r.Num(), p) // the numerator in place: no copy
+	switch {
+	case scale < 0:
+		n.Mul(n, p10)
+	case scale > 0 && n.Sign() != 0:
+		r.SetFrac(n, p10) // normalizes
 	}
-	return new(big.Rat).SetFrac(unscaled, p10)
+	return r
 }

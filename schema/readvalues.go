@@ -58,11 +58,11 @@ func (v *valReader) read(r *reader) (any, error) {
 		}
 		return append(make([]byte, 0, len(p)), p...), nil
 	case event.KindDecimal:
-		x, err := r.twosComplement()
+		p, err := r.raw()
 		if err != nil {
 			return nil, err
 		}
-		return decimalRat(x, v.scale, v.pow10), nil
+		return decimalRat(p, v.scale, v.pow10), nil
 	case event.KindVarDecimal:
 		return v.readVarDecimal(r)
 	case event.KindArray:
