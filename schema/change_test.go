@@ -566,3 +566,35 @@ func TestDecimalDecoding(t *testing.T) {
 		}
 	}
 }
+
+func TestChangeConcurrent(t *testing.T) {
+	ctx := context.Background()
+	reg := newMemRegistry()
+	_, k, v, err := NewEncoder(reg, "dove").Change(ctx, &event.Change{Table: allKindsTable(), Op: event.OpCreate,
+		After: allKindsRow(), Source: pgSource()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := NewDecoder(reg)
+	tables := make(chan *event.Table, 8)
+	for range cap(tables) {
+		go func() {
+			var last *event.Table
+			for range 50 {
+				rec, err := dec.Change(ctx, k, v)
+				if err != nil {
+					t.Error(err)
+					break
+				}
+				last = rec.Change.Table
+			}
+			tables <- last
+		}()
+	}
+	first := <-tables
+	for range cap(tables) - 1 {
+		if tb := <-tables; tb != first {
+			t.Errorf("concurrent decodes got tables %p and %p", first, tb)
+		}
+	}
+}
