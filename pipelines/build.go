@@ -214,7 +214,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 			Group:       s.group,
 			Brokers:     ep.brokers,
 			Prefix:      cfg.Kafka.TopicPrefix,
-			Decoder:     recordDecoder(schema.NewDecoder(reg)),
+			Decoder:     schema.NewDecoder(reg),
 			Open:        s.open,
 			Naming:      s.naming,
 			BatchSize:   s.cfg.BatchSize,

@@ -16,14 +16,13 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/sinks"
 )
 
-// RecordDecoder turns a change record's key and value back into a change (nil for a
-// tombstone).
+// RecordDecoder turns a record's key and value back into a change (schema.Decoder).
 type RecordDecoder interface {
-	Change(ctx context.Context, key, value []byte) (*event.Change, error)
+	Change(ctx context.Context, key, value []byte) (schema.ChangeRecord, error)
 }
 
 // SinkRunner runs one sink: it consumes a pipeline's change topics as a member of a
@@ -439,18 +438,28 @@ func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) 
 	recs := make([]sinks.Record, 0, len(batch))
 	for _, m := range batch {
 		rec := sinks.Record{TopicPartition: m.tp, Offset: m.msg.Offset}
-		if m.msg.Value != nil {
-			c, err := r.Decoder.Change(ctx, m.msg.Key, m.msg.Value)
-			if err != nil {
-				if err := r.reject(ctx, m, fmt.Errorf("decode: %w", err)); err != nil {
-					return err
-				}
-				recs = append(recs, rec) // the offset moves past it
-				continue
+		var cr schema.ChangeRecord
+		var bad error
+		err := r.retry(ctx, "decode a record", func() error {
+			var err error
+			cr, err = r.Decoder.Change(ctx, m.msg.Key, m.msg.Value)
+			if errors.Is(err, schema.ErrData) || errors.Is(err, schema.ErrSchema) || errors.Is(err, schema.ErrNotChangeRecord) {
+				bad, err = err, nil
 			}
-			rec.Change = c
+			return err // others: the registry could not be asked; retry
+		})
+		if err != nil {
+			return err
 		}
-		recs = append(recs, rec)
+		if bad != nil {
+			if err := r.reject(ctx, m, fmt.Errorf("decode: %w", bad)); err != nil {
+				return err
+			}
+		}
+		if cr.Kind == schema.RecordChange {
+			rec.Change = cr.Change
+		}
+		recs = append(recs, rec) // tombstones, messages and rejected records move the offset only
 	}
 	err := a.applyRecords(ctx, recs)
 	if err == nil || ctx.Err() != nil {

@@ -57,10 +57,3 @@ func targetOpener(s *configs.Sink, opts sinks.Options) (func(ctx context.Context
 		return nil, fmt.Errorf("sink kind %q: %w", s.Kind, ErrUnsupported)
 	}
 }
-
-// recordDecoder is d as a RecordDecoder. (schema.Decoder.Change is being written; until
-// it lands no sink kind is built, so the nil here is never used.)
-func recordDecoder(d any) RecordDecoder {
-	rd, _ := d.(RecordDecoder)
-	return rd
-}
