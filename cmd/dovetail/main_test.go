@@ -19,12 +19,17 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 )
 
-func TestMain(m *testing.M) { testpg.Main(m) }
+// TestMain starts the shared Postgres and MariaDB servers (or uses the ones scripts/test.sh
+// names) for every test of the package.
+func TestMain(m *testing.M) {
+	os.Exit(testpg.With(func() int { return testmaria.With(m.Run) }))
+}
 
 var (
 	buildOnce sync.Once
