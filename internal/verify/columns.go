@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -128,7 +129,9 @@ type columnPlan struct {
 }
 
 // planColumns matches the columns of src and dst by name (exactly, else ignoring case)
-// and pairs the key columns. A key column missing in the target is an error.
+// and pairs the key columns. A key column missing in the target, or nullable on either
+// side, is an error: range bounds never match NULL, so rows with a NULL key would go
+// uncompared.
 func planColumns(src, dst *Table, key []string) (*columnPlan, error) {
 	p := &columnPlan{}
 	byName := map[string]*Column{}
@@ -164,6 +167,9 @@ func planColumns(src, dst *Table, key []string) (*columnPlan, error) {
 		t := match(k)
 		if t == nil {
 			return nil, errNoColumn(dst.Ref, k)
+		}
+		if s.Nullable || t.Nullable {
+			return nil, fmt.Errorf("key column %q is nullable in %s or %s; rows with a NULL key cannot be compared by key", k, src.Ref, dst.Ref)
 		}
 		isKey[s.Name] = true
 		p.srcKey = append(p.srcKey, s.Name)

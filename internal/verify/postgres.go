@@ -128,8 +128,8 @@ func pgKind(c *Column, typname, typtype, category string) {
 		c.Kind = KindTimestamp
 	case "timestamptz":
 		c.Kind = KindTimestampTZ
-	case "time":
-		c.Kind = KindTime
+	case "time", "interval":
+		c.Kind = KindTime // the Postgres sink writes MySQL TIME beyond 24h into interval
 	case "json", "jsonb":
 		c.Kind = KindJSON
 	case "bit", "varbit":
@@ -142,8 +142,12 @@ func pgKind(c *Column, typname, typtype, category string) {
 // pgSelect is the select-list expression of a column: its text form.
 func pgSelect(c *Column) string {
 	id := pgCol(c)
-	if c.cast == "money" {
+	switch c.cast {
+	case "money":
 		return id + "::numeric::text" // money's text has a currency symbol
+	case "interval":
+		// µs; a month is 30 days, as extract(epoch) counts
+		return "(extract(epoch FROM " + id + ") * 1000000)::numeric(30,0)::text"
 	}
 	return id + "::text"
 }
@@ -171,6 +175,12 @@ func pgValue(c *Column, raw []byte) Value {
 		}
 	case KindString:
 		return Value{KindString, s}
+	case KindTime:
+		if c.cast == "interval" {
+			if us, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return Value{KindTime, formatMicros(us)}
+			}
+		}
 	}
 	if v, ok := parseAs(s, c.Kind, c.FloatBits); ok {
 		return v

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Reader reads one database for a comparison: each engine (Postgres, MySQL/MariaDB,
@@ -110,14 +111,28 @@ type Endpoint struct {
 type Opener func(ctx context.Context, dsn string) (Reader, error)
 
 // openers are the engines Compare knows, by Endpoint.Kind.
-var openers = map[string]Opener{
-	"postgres": openPostgres,
-	"mysql":    openMySQL,
-	"mariadb":  openMySQL,
+var (
+	openersMu sync.RWMutex
+	openers   = map[string]Opener{
+		"postgres": openPostgres,
+		"mysql":    openMySQL,
+		"mariadb":  openMySQL,
+	}
+)
+
+// Register makes an engine known to Compare as Endpoint.Kind kind, so that an engine
+// with a heavy driver (DuckDB's cgo) can live in a package of its own and be linked in
+// only by the binaries that want it.
+func Register(kind string, o Opener) {
+	openersMu.Lock()
+	defer openersMu.Unlock()
+	openers[strings.ToLower(kind)] = o
 }
 
 // Kinds returns the engine names an Endpoint may have.
 func Kinds() []string {
+	openersMu.RLock()
+	defer openersMu.RUnlock()
 	var ks []string
 	for k := range openers {
 		ks = append(ks, k)
@@ -127,7 +142,9 @@ func Kinds() []string {
 }
 
 func (e Endpoint) open(ctx context.Context) (Reader, error) {
+	openersMu.RLock()
 	o := openers[strings.ToLower(e.Kind)]
+	openersMu.RUnlock()
 	if o == nil {
 		return nil, fmt.Errorf("verify: unknown database kind %q (want one of %s)", e.Kind, strings.Join(Kinds(), ", "))
 	}

@@ -170,33 +170,33 @@ func TestMariaDBToPostgres(t *testing.T) {
 		bi bigint, ubi bigint unsigned, dec1 decimal(10,2), f float, d double, b1 bit(1), b10 bit(10),
 		ch char(5), vc varchar(20), tx text, bin binary(4), vb varbinary(10), bl blob,
 		dt date, dz date, dzn date NOT NULL, tm time(6), dt3 datetime(3), dt6 datetime(6), ts timestamp(6) NULL,
-		yr year, e enum('x', 'y'), s set('a', 'b', 'c'), j json, u char(36), lat varchar(10) CHARACTER SET latin1)`,
+		yr year, e enum('x', 'y'), s set('a', 'b', 'c'), j json, u char(36), lat varchar(10) CHARACTER SET latin1, tl time)`,
 		`INSERT INTO m VALUES
 		(1, -128, 1, 65535, -8388608, 4294967295, -9223372036854775808, 18446744073709551615, 12345678.90,
 		 3.1415927, 2.718281828459045, b'1', b'1000000001', 'ab', 'héllo', 'long text', 'ab', 0x00ff, 0xdeadbeef,
 		 '2024-02-29', '0000-00-00', '0000-00-00', '23:59:59.999999', '2024-02-29 12:34:56.789', '1999-12-31 23:59:59.999999',
-		 '2038-01-19 03:14:07.499999', 2024, 'y', 'a,c', '{"b": 1.50, "a": [true, null]}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'café'),
+		 '2038-01-19 03:14:07.499999', 2024, 'y', 'a,c', '{"b": 1.50, "a": [true, null]}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'café', '-838:59:59'),
 		(2, 0, 0, 0, 0, 0, 0, 0, 0.00, 0, -0.0, b'0', b'0', '', '', '', '', '', '',
 		 NULL, NULL, '1970-01-01', '00:00:00', '1970-01-01 00:00:00', '1970-01-01 00:00:00', NULL,
-		 1901, 'x', '', '[]', '', ''),
+		 1901, 'x', '', '[]', '', '', '100:00:01'),
 		(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		 NULL, NULL, '2000-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
+		 NULL, NULL, '2000-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
 	testpg.Exec(t, ddsn, `CREATE TABLE m (
 		id int PRIMARY KEY, ti smallint, flag smallint, si int, mi int, i bigint,
 		bi bigint, ubi numeric(20,0), dec1 numeric(10,2), f real, d double precision, b1 boolean, b10 bit varying(10),
 		ch text, vc text, tx text, bin bytea, vb bytea, bl bytea,
 		dt date, dz date, dzn date NOT NULL, tm time(6), dt3 timestamp(3), dt6 timestamp(6), ts timestamptz(6),
-		yr int, e text, s text, j jsonb, u uuid, lat text)`,
+		yr int, e text, s text, j jsonb, u uuid, lat text, tl interval)`,
 		`INSERT INTO m VALUES
 		(1, -128, 1, 65535, -8388608, 4294967295, -9223372036854775808, 18446744073709551615, 12345678.9,
 		 3.1415927, 2.718281828459045, true, B'1000000001', 'ab', 'héllo', 'long text', '\x61620000', '\x00ff', '\xdeadbeef',
 		 '2024-02-29', NULL, '1970-01-01', '23:59:59.999999', '2024-02-29 12:34:56.789', '1999-12-31 23:59:59.999999',
-		 '2038-01-19 04:14:07.499999+01', 2024, 'y', 'a,c', '{"a": [true, null], "b": 1.5}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'café'),
+		 '2038-01-19 04:14:07.499999+01', 2024, 'y', 'a,c', '{"a": [true, null], "b": 1.5}', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'café', '-838:59:59'),
 		(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, B'0000000000', '', '', '', '\x00000000', '', '',
 		 NULL, NULL, '1970-01-01', '00:00:00', '1970-01-01 00:00:00', '1970-01-01 00:00:00', NULL,
-		 1901, 'x', '', '[]', NULL, ''),
+		 1901, 'x', '', '[]', NULL, '', '4 days 04:00:01'),
 		(3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-		 NULL, NULL, '2000-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
+		 NULL, NULL, '2000-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`)
 	r := compare(t, src, dst, "m", verify.Options{})
 	if r.Different == 1 && len(r.Samples) == 1 && slices.Equal(r.Samples[0].Columns, []string{"u"}) {
 		t.Log("row 2: MariaDB's '' in a char(36) against Postgres's NULL uuid differ, as they should")
@@ -296,12 +296,22 @@ func TestKeylessAndMissing(t *testing.T) {
 		{Source: verify.TableRef{Name: "nope"}, Target: verify.TableRef{Name: "nope"}},
 		{Source: verify.TableRef{Name: "log"}, Target: verify.TableRef{Name: "log"}, Key: []string{"missing"}},
 		{Source: verify.TableRef{Schema: "public", Name: "wide"}, Target: verify.TableRef{Name: "wide"}},
+		{Source: verify.TableRef{Name: "log"}, Target: verify.TableRef{Name: "log"}, Key: []string{"at"}},
 	}, verify.Options{Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !errors.Is(reps[0].Err, verify.ErrNoTable) || reps[1].Err == nil || reps[2].Err != nil {
-		t.Errorf("errors: %v / %v / %v", reps[0].Err, reps[1].Err, reps[2].Err)
+	if !errors.Is(reps[0].Err, verify.ErrNoTable) || reps[1].Err == nil || reps[2].Err != nil ||
+		reps[3].Err == nil || !strings.Contains(reps[3].Err.Error(), "nullable") {
+		t.Errorf("errors: %v / %v / %v / %v", reps[0].Err, reps[1].Err, reps[2].Err, reps[3].Err)
+	}
+	verify.Register("failing", func(context.Context, string) (verify.Reader, error) { return nil, errors.New("no such engine here") })
+	if !slices.Contains(verify.Kinds(), "failing") {
+		t.Errorf("kinds %v", verify.Kinds())
+	}
+	if _, err := verify.Compare(ctx, verify.Endpoint{Kind: "failing"}, dst, nil, verify.Options{}); err == nil ||
+		!strings.Contains(err.Error(), "no such engine here") {
+		t.Errorf("registered opener: %v", err)
 	}
 	if _, err := verify.Compare(ctx, verify.Endpoint{Kind: "oracle"}, dst, nil, verify.Options{}); err == nil {
 		t.Error("unknown kind: no error")
