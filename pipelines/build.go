@@ -170,7 +170,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 	var sinkSpecs []sinkSpec
 	if role != RoleSource {
 		var err error
-		if sinkSpecs, err = sinkSpecsOf(cfg); err != nil {
+		if sinkSpecs, err = sinkSpecsOf(cfg, log); err != nil {
 			return err
 		}
 	}

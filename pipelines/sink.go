@@ -55,6 +55,7 @@ type SinkRunner struct {
 	TopicRefresh time.Duration
 
 	metrics *sinkMetrics
+	openMu  sync.Mutex
 }
 
 type sinkMetrics struct {
@@ -358,6 +359,9 @@ func (a *applier) connect(ctx context.Context) error {
 		return nil
 	}
 	return a.r.retryUnavailable(ctx, "connect to the target", func() error {
+		// One at a time: the first connection sets the target up (its offsets table).
+		a.r.openMu.Lock()
+		defer a.r.openMu.Unlock()
 		t, err := a.r.Open(ctx)
 		if err != nil {
 			return err

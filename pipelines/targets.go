@@ -3,9 +3,11 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/dovetail-cdc/dovetail/configs"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/postgres"
 )
 
 // sinkSpec is a sink config checked and turned into what a SinkRunner needs.
@@ -18,7 +20,7 @@ type sinkSpec struct {
 
 // sinkSpecsOf checks a pipeline's sinks beyond what configs can (the table_name
 // template) and picks their target kinds.
-func sinkSpecsOf(cfg *configs.Pipeline) ([]sinkSpec, error) {
+func sinkSpecsOf(cfg *configs.Pipeline, log *slog.Logger) ([]sinkSpec, error) {
 	var out []sinkSpec
 	for i := range cfg.Sinks {
 		s := &cfg.Sinks[i]
@@ -37,7 +39,7 @@ func sinkSpecsOf(cfg *configs.Pipeline) ([]sinkSpec, error) {
 			CreateTables: s.CreateTables == nil || *s.CreateTables,
 			Evolution:    evolution,
 		}
-		open, err := targetOpener(s, opts)
+		open, err := targetOpener(s, opts, log)
 		if err != nil {
 			return nil, fmt.Errorf("%s.kind: %w", key, err)
 		}
@@ -51,8 +53,12 @@ func sinkSpecsOf(cfg *configs.Pipeline) ([]sinkSpec, error) {
 }
 
 // targetOpener returns how to connect to a sink's target.
-func targetOpener(s *configs.Sink, opts sinks.Options) (func(ctx context.Context) (sinks.Target, error), error) {
+func targetOpener(s *configs.Sink, opts sinks.Options, log *slog.Logger) (func(ctx context.Context) (sinks.Target, error), error) {
+	dsn := s.DSN.Value()
+	log = log.With("sink", opts.Name)
 	switch s.Kind {
+	case "postgres":
+		return func(ctx context.Context) (sinks.Target, error) { return postgres.New(ctx, dsn, opts, log) }, nil
 	default:
 		return nil, fmt.Errorf("sink kind %q: %w", s.Kind, ErrUnsupported)
 	}
