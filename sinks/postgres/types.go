@@ -173,8 +173,11 @@ func columnType(t *event.Type, src sqlapply.Source) (string, error) {
 	}
 	switch t.Kind {
 	case event.KindBoolean:
-		if src == sqlapply.FromPostgres && base == "bit" {
+		switch {
+		case src == sqlapply.FromPostgres && base == "bit":
 			return "bit(1)", nil
+		case src == sqlapply.FromPostgres && base == "varbit":
+			return "bit varying(1)", nil
 		}
 		return "boolean", nil
 	case event.KindInt8, event.KindInt16:

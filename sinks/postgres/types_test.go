@@ -186,6 +186,7 @@ var postgresTypes = []typeCase{
 	{ty(event.KindString, "", "int4range"), "[1,5)", "int4range", "[1,5)"},
 	{ty(event.KindString, "", "citext"), "MiXed", "text", "MiXed"},
 	{ty(event.KindBoolean, "", "bit(1)"), true, "bit(1)", "1"},
+	{ty(event.KindBoolean, "", "varbit(1)"), false, "bit varying(1)", "0"},
 	{bitsType(10, "bit(10)"), []byte{0x01, 0x02}, "bit(10)", "1000000001"},
 	{bitsType(20, "varbit(20)"), []byte{0x05}, "bit varying(20)", "00000000000000000101"}, // B'101': the length is lost
 	{bitsType(math.MaxInt32, "varbit"), []byte{}, "bit varying", "0"},                     // B'000'
