@@ -290,3 +290,44 @@ func TestNaming(t *testing.T) {
 	wantRows(t, dsn, "SELECT * FROM replica.public_a", "1")
 	wantRows(t, dsn, "SELECT count(*) FROM pg_class WHERE relname LIKE '%skip'", "0")
 }
+
+// TestConcurrentApply applies the batches of several partitions at once, as the sink's
+// parallelism does, including a new shape of the table.
+func TestConcurrentApply(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
+	v1 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false))
+	newFeed().apply(t, tg, upsert(v1, int32(-1), int32(-1)))
+	v2 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false), col("extra", textType, true))
+	const parts, batches, rows = 4, 5, 50
+	errs := make(chan error, parts)
+	for p := range parts {
+		go func() {
+			f := &feed{tp: sinks.TopicPartition{Topic: "src.public.t", Partition: p}}
+			for b := range batches {
+				var cs []*event.Change
+				for r := range rows {
+					id := int32(p*1000 + b*rows + r)
+					if p == 0 && b == batches-1 {
+						cs = append(cs, upsert(v2, id, int32(p), "x"))
+					} else {
+						cs = append(cs, upsert(v1, id, int32(p)))
+					}
+				}
+				if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, cs...)); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range parts {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRows(t, dsn, "SELECT p, count(*), count(extra) FROM t WHERE id >= 0 GROUP BY p ORDER BY p", "0|250|50", "1|250|0", "2|250|0", "3|250|0")
+	wantRows(t, dsn, `SELECT partition, "offset" FROM dovetail_offsets ORDER BY partition`, "0|249", "1|249", "2|249", "3|249")
+}
