@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 )
 
 // Reader reads one database for a comparison: each engine (Postgres, MySQL/MariaDB,
@@ -101,52 +99,33 @@ func ParseTableRef(s string) TableRef {
 
 // Endpoint is a database to read: Kind names its engine ("postgres", "mysql"; "mariadb"
 // is "mysql"), DSN how to reach it (a Postgres URL or keyword DSN; a MySQL
-// "user:password@tcp(host:port)/db" or "mysql://user:password@host:port/db").
+// "user:password@tcp(host:port)/db" or "mysql://user:password@host:port/db"). Open,
+// when set, connects instead of the built-in engine of Kind: an engine with a heavy
+// driver (DuckDB's cgo) lives in a package of its own and is passed in by the binaries
+// that want it.
 type Endpoint struct {
 	Kind string
 	DSN  string
+	Open Opener
 }
 
 // Opener connects a Reader to a database.
 type Opener func(ctx context.Context, dsn string) (Reader, error)
 
-// openers are the engines Compare knows, by Endpoint.Kind.
-var (
-	openersMu sync.RWMutex
-	openers   = map[string]Opener{
-		"postgres": openPostgres,
-		"mysql":    openMySQL,
-		"mariadb":  openMySQL,
-	}
-)
-
-// Register makes an engine known to Compare as Endpoint.Kind kind, so that an engine
-// with a heavy driver (DuckDB's cgo) can live in a package of its own and be linked in
-// only by the binaries that want it.
-func Register(kind string, o Opener) {
-	openersMu.Lock()
-	defer openersMu.Unlock()
-	openers[strings.ToLower(kind)] = o
-}
-
-// Kinds returns the engine names an Endpoint may have.
-func Kinds() []string {
-	openersMu.RLock()
-	defer openersMu.RUnlock()
-	var ks []string
-	for k := range openers {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
+// Kinds returns the built-in engine names an Endpoint may have.
+func Kinds() []string { return []string{"mariadb", "mysql", "postgres"} }
 
 func (e Endpoint) open(ctx context.Context) (Reader, error) {
-	openersMu.RLock()
-	o := openers[strings.ToLower(e.Kind)]
-	openersMu.RUnlock()
+	o := e.Open
 	if o == nil {
-		return nil, fmt.Errorf("verify: unknown database kind %q (want one of %s)", e.Kind, strings.Join(Kinds(), ", "))
+		switch strings.ToLower(e.Kind) {
+		case "postgres":
+			o = openPostgres
+		case "mysql", "mariadb":
+			o = openMySQL
+		default:
+			return nil, fmt.Errorf("verify: unknown database kind %q (want one of %s)", e.Kind, strings.Join(Kinds(), ", "))
+		}
 	}
 	return o(ctx, e.DSN)
 }
