@@ -325,3 +325,29 @@ func TestWriteRightAfterEnsure(t *testing.T) {
 		}
 	}
 }
+
+// A WriteMessages call returns once Kafka acknowledged its records, without holding its
+// last, partial batch for Linger.
+func TestWriteDoesNotLinger(t *testing.T) {
+	ctx, e := setup(t)
+	w := writer(t, e, kafka.WriterOptions{Linger: 5 * time.Second, BatchSize: 100})
+	msg := func(i int) kafkago.Message {
+		return kafkago.Message{Topic: e.topic, Key: []byte("k"), Value: fmt.Appendf(nil, "v%d", i)}
+	}
+	if err := w.WriteMessages(ctx, msg(0)); err != nil { // metadata, connection
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 150} { // a partial batch; a full one and a partial one
+		msgs := make([]kafkago.Message, n)
+		for i := range msgs {
+			msgs[i] = msg(i)
+		}
+		start := time.Now()
+		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("writing %d records took %s: the partial batch waited for Linger", n, d)
+		}
+	}
+}
