@@ -52,6 +52,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -610,8 +611,17 @@ func timeDecoder(v any) (any, error) {
 	return parseClock(s)
 }
 
+// datetimeDecoder reads DATETIME values: strings, or with go-mysql's ParseTime (which
+// skips its fmt.Sprintf rendering) time.Time in UTC for dates from 1970 on, and strings
+// still for earlier and zero dates.
 func datetimeDecoder(nullable, millis bool) func(any) (any, error) {
 	return func(v any) (any, error) {
+		if t, ok := v.(time.Time); ok {
+			if millis {
+				return floorDiv(t.UnixMicro(), 1000), nil
+			}
+			return t.UnixMicro(), nil
+		}
 		s, ok := v.(string)
 		if !ok {
 			return nil, errType(v)
@@ -639,7 +649,8 @@ func floorDiv(a, b int64) int64 {
 }
 
 // timestampDecoder turns go-mysql's UTC rendering of a TIMESTAMP ("2006-01-02
-// 15:04:05.999999") into ISO-8601 with exactly fsp fraction digits and a Z.
+// 15:04:05.999999"), or with its ParseTime the time.Time, into ISO-8601 with exactly fsp
+// fraction digits and a Z.
 func timestampDecoder(nullable bool, fsp int) func(any) (any, error) {
 	epoch := "1970-01-01T00:00:00"
 	if fsp > 0 {
@@ -647,6 +658,9 @@ func timestampDecoder(nullable bool, fsp int) func(any) (any, error) {
 	}
 	epoch += "Z"
 	return func(v any) (any, error) {
+		if t, ok := v.(time.Time); ok { // go-mysql's ParseTime: any location
+			return appendTimestamp(make([]byte, 0, 21+fsp), t.UTC(), fsp), nil
+		}
 		s, ok := v.(string)
 		if !ok {
 			return nil, errType(v)
@@ -690,4 +704,21 @@ func charsetEncoding(cs string) (encoding.Encoding, error) {
 		return e, nil
 	}
 	return nil, fmt.Errorf("character set %s is not supported", cs)
+}
+
+// appendTimestamp renders t as timestampDecoder does: "2006-01-02T15:04:05", fsp fraction
+// digits (truncated) and a Z.
+func appendTimestamp(b []byte, t time.Time, fsp int) string {
+	b = t.AppendFormat(b, "2006-01-02T15:04:05")
+	if fsp > 0 {
+		b = append(b, '.')
+		us := t.Nanosecond() / 1000
+		var d [6]byte
+		for i := 5; i >= 0; i-- {
+			d[i] = byte('0' + us%10)
+			us /= 10
+		}
+		b = append(b, d[:fsp]...)
+	}
+	return string(append(b, 'Z'))
 }
