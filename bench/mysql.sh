@@ -281,7 +281,8 @@ mbinlog() {
 # dv_start (seconds until its binlog dump is running), dv_first (seconds until the first
 # record), dv_got (records), dv_changes, dv_hwm (VmHWM, KB: the process's peak),
 # dv_rss_stream (KB: the highest RSS sampled every 100 ms from the first record on), dv_cpu
-# and dv_scpu (CPU seconds of Dovetail and of mariadbd).
+# and dv_scpu (CPU seconds of Dovetail and of mariadbd), dv_flushes and dv_flush_secs (the
+# pipeline's Kafka writes and the seconds they took).
 dovetail_drain() {
   local want=$1 t0 tr= tf= t1 got=0 s0
   rm -f "$tmp/rss.txt" "$tmp/cpu-dv"
@@ -310,6 +311,8 @@ dovetail_drain() {
   nap 0.15
   dv_cpu=$(secs "$tmp/cpu-dv")
   dv_changes=$(metric dovetail_source_changes_total)
+  dv_flushes=$(metric dovetail_kafka_flush_seconds_count)
+  dv_flush_secs=$(metrics | awk '$1 ~ /^dovetail_kafka_flush_seconds_sum/ { printf "%.2f\n", $NF }')
   dv_secs=$(elapsed "$t0" "$t1") dv_start=$(elapsed "$t0" "$tr") dv_first=$(elapsed "$t0" "$tf") dv_got=$got
   kill "$rss_pid" 2>/dev/null || true
   wait "$rss_pid" 2>/dev/null || true
@@ -350,7 +353,8 @@ drain_dovetail() {
   eval "dv$ph=$dv_secs dvstart$ph=$dv_start dvfirst$ph=$dv_first got$ph=$dv_got ch$ph=$dv_changes"
   eval "hwm$ph=$dv_hwm rss$ph=$dv_rss_stream dvcpu$ph=$dv_cpu dvs$ph=$dv_scpu"
   log "  ${dv_secs}s, $(rate "$changes" "$dv_secs") changes/s (binlog dump after ${dv_start}s, first record after ${dv_first}s);" \
-    "$dv_got records, $dv_changes changes; CPU: dovetail ${dv_cpu}s, mariadbd ${dv_scpu}s;" \
+    "$dv_got records, $dv_changes changes in $dv_flushes Kafka writes taking ${dv_flush_secs}s;" \
+    "CPU: dovetail ${dv_cpu}s, mariadbd ${dv_scpu}s;" \
     "RSS: peak (VmHWM) $((dv_hwm / 1024)) MB, highest after the first record $((dv_rss_stream / 1024)) MB"
   [ "$dv_changes" = "$changes" ] || { echo "bench: dovetail counted $dv_changes changes, expected $changes" >&2; exit 1; }
   [ "$dv_got" = "$records" ] || { echo "bench: dovetail wrote $dv_got records, expected $records" >&2; exit 1; }
