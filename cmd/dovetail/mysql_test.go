@@ -212,7 +212,11 @@ func topicCount(t *testing.T, c *pipelineConfig, topic string) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client := &kafkago.Client{Addr: kafkago.TCP(c.kafka), Timeout: 10 * time.Second}
+	// A transport of its own: the default one caches metadata, "no such topic" included,
+	// for seconds.
+	transport := &kafkago.Transport{}
+	defer transport.CloseIdleConnections()
+	client := &kafkago.Client{Addr: kafkago.TCP(c.kafka), Timeout: 10 * time.Second, Transport: transport}
 	md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
 	if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil {
 		return 0
@@ -389,28 +393,47 @@ func TestMySQLKill9(t *testing.T) {
 	dups := compareIDs(t, committed, ids)
 	t.Logf("kill -9 twice while streaming %d rows: 0 lost, %d duplicates", total, dups)
 
-	// A clean stop stores the last position: the restart re-sends nothing.
-	stopClean(t, w)
-	// The broker stops with the worker: what it held just before SIGTERM.
+	// A clean stop, even mid-stream, drains and stores the last position: the restart
+	// re-sends nothing.
+	const more = 600
+	go func() { writerDone <- insertRows(ctx, dsn, total+1, total+more, 15*time.Millisecond, nil) }()
 	before := int64(total + dups)
-	w = startWorker(t, dsn, file)
-	waitReady(t, c.pipelineConfig, w)
-	testmaria.Exec(t, dsn, fmt.Sprintf(`INSERT INTO items VALUES (%d, 'last')`, total+1))
-	waitFor(t, "the row after the restart", time.Minute, func() bool {
-		return topicCount(t, c.pipelineConfig, topic) > before
+	waitFor(t, "rows of the second writer in kafka", time.Minute, func() bool {
+		return topicCount(t, c.pipelineConfig, topic) >= before+more/3
 	})
-	if n := topicCount(t, c.pipelineConfig, topic); n != before+1 {
-		t.Errorf("%d records after a clean SIGTERM stop, a restart and one more row; want %d (nothing re-sent)", n, before+1)
+	stopClean(t, w)
+	w = startWorker(t, dsn, file)
+	if err := <-writerDone; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	waitFor(t, fmt.Sprintf("%d more rows in kafka", more), time.Minute, func() bool {
+		if w.exited() {
+			t.Fatalf("worker exited:\n%s", w.stderr)
+		}
+		return topicCount(t, c.pipelineConfig, topic) >= before+more
+	})
+	ids = topicIDs(t, c.pipelineConfig, topic)
+	for id := int64(total + 1); id <= total+more; id++ {
+		if ids[id] != 1 {
+			t.Errorf("row %d in kafka %d times after a SIGTERM mid-stream and a restart, want once", id, ids[id])
+		}
+	}
+	if n := topicCount(t, c.pipelineConfig, topic); n != before+more {
+		t.Errorf("%d records, want %d: a clean stop re-sent rows", n, before+more)
 	}
 }
 
 // TestMySQLServerRestart stops and starts the MariaDB server (same port and data) while a
 // writer goes on: the worker, not restarted, reconnects by itself and loses nothing;
-// /readyz answers 503 while the server is down and 200 again once it streams.
+// /readyz answers 503 while the server is down and 200 again once it streams. A worker
+// whose server is down stops cleanly on SIGTERM.
 func TestMySQLServerRestart(t *testing.T) {
 	t.Parallel()
 	srv := testmaria.New(t)
-	dsn := srv.NewDB(t)
+	// Not srv.NewDB: its cleanup drops the database, and the test ends with the server
+	// stopped. The server is the test's own.
+	testmaria.Exec(t, srv.DSN(), "CREATE DATABASE restart")
+	dsn := testmaria.WithDatabase(srv.DSN(), "restart")
 	table := createItems(t, dsn)
 	c := newMySQLConfig(t, "myrestart", dsn, time.Second, table)
 	topic := "myrestart." + table
@@ -462,8 +485,18 @@ func TestMySQLServerRestart(t *testing.T) {
 	dups := compareIDs(t, committed, waitAll(t, c.pipelineConfig, w, topic, committed))
 	t.Logf("server restart after %d of %d rows: 0 lost, %d duplicates", restarted, len(committed), dups)
 	if !strings.Contains(stderrOf(w), "reconnecting") {
-		t.Errorf("worker did not log the reconnect:\n%s", w.stderr)
+		t.Errorf("worker did not log the reconnect:\n%s", stderrOf(w))
 	}
+
+	// With the server gone for good, the worker keeps retrying, unready; SIGTERM still
+	// stops it cleanly.
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "/readyz 503 with the server stopped", time.Minute, func() bool {
+		return readyCode(c.pipelineConfig) == http.StatusServiceUnavailable
+	})
+	stopClean(t, w)
 }
 
 // sourceFiles returns how many creates of topic each binlog file (source.file) holds.
