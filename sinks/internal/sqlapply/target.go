@@ -27,6 +27,7 @@ type Target struct {
 	opts    sinks.Options
 	log     *slog.Logger
 	offsets string // quoted offsets table
+	hook    Hook
 
 	mu sync.Mutex
 	// tables are the target tables as the last committed transactions left them. A
@@ -74,6 +75,17 @@ func New(ctx context.Context, db DB, d Dialect, opts sinks.Options, logger *slog
 	}
 	return t, nil
 }
+
+// Hook writes more of a batch in Apply's transaction (a history of the changes, say). It
+// runs after the batch's steps and before its offsets are stored, for every batch that is
+// not skipped as a replay. stored are the offsets stored before the batch: of b.Records,
+// those above them are new. After the transaction commits, Apply calls the returned func
+// (when not nil), so that the hook publishes what it learned of the database only once it
+// is true.
+type Hook func(ctx context.Context, tx Tx, b *sinks.Batch, stored sinks.Offsets) (committed func(), err error)
+
+// SetHook makes every later Apply run h. Call it before the first Apply.
+func (t *Target) SetHook(h Hook) { t.hook = h }
 
 // Offsets returns the offsets stored by this sink's earlier batches.
 func (t *Target) Offsets(ctx context.Context) (sinks.Offsets, error) {
@@ -146,6 +158,12 @@ func (t *Target) Apply(ctx context.Context, b *sinks.Batch) (err error) {
 			}
 		}
 	}
+	var committed func()
+	if t.hook != nil {
+		if committed, err = t.hook(ctx, tx, b, stored); err != nil {
+			return err
+		}
+	}
 	if err := t.storeOffsets(ctx, tx, advance, b.Positions); err != nil {
 		return err
 	}
@@ -155,6 +173,9 @@ func (t *Target) Apply(ctx context.Context, b *sinks.Batch) (err error) {
 	t.mu.Lock()
 	maps.Copy(t.tables, staged)
 	t.mu.Unlock()
+	if committed != nil {
+		committed()
+	}
 	return nil
 }
 
