@@ -53,9 +53,10 @@ type TableBatch struct {
 // the key delete the old one), so a batch writes each row once; unavailable values of
 // an upsert are filled from an earlier upsert of the same row in the batch. A truncate,
 // and a new shape of the table (after DDL), end a run: steps before it are applied
-// before it. Keyless tables keep every change in order.
+// before it. Keyless tables keep every change in order. The batch keeps records, all of
+// them, in Batch.Records: the caller must not reuse the slice while the batch is applied.
 func Plan(records []Record, naming Naming) (*Batch, error) {
-	b := &Batch{Offsets: Offsets{}, Positions: map[TopicPartition]string{}}
+	b := &Batch{Offsets: Offsets{}, Positions: map[TopicPartition]string{}, Records: records}
 	planners := map[TargetTable]*tablePlanner{}
 	for i := range records {
 		r := &records[i]

@@ -74,6 +74,9 @@ func TestPlan(t *testing.T) {
 			if b.Offsets[TopicPartition{"t", 0}] != int64(10+len(tc.changes)-1) {
 				t.Errorf("offsets %v", b.Offsets)
 			}
+			if len(b.Records) != len(recs) || &b.Records[0] != &recs[0] {
+				t.Errorf("Records: %d records, want the %d planned", len(b.Records), len(recs))
+			}
 		})
 	}
 }

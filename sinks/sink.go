@@ -39,6 +39,10 @@ type Batch struct {
 	// Positions holds, per partition, the source position of the batch's last record
 	// (informational: stored next to the offsets for people and `dovetail verify`).
 	Positions map[TopicPartition]string
+	// Records are the records the batch was planned from, in order and unreduced (Plan
+	// sets them): for targets that keep every change, such as the DuckDB history.
+	// Targets must not change them.
+	Records []Record
 }
 
 // Target is a target database of one sink.
