@@ -16,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
+	dkafka "github.com/dovetail-cdc/dovetail/internal/kafka"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/sinks"
 )
@@ -162,20 +163,18 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // changeTopics lists the topics of the prefix that hold changes.
 func (r *SinkRunner) changeTopics(ctx context.Context) ([]string, error) {
-	client := &kafka.Client{Addr: kafka.TCP(r.Brokers...), Timeout: 10 * time.Second}
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{})
+	all, err := dkafka.ListTopics(ctx, r.Brokers)
 	if err != nil {
-		return nil, fmt.Errorf("list topics: %w", err)
+		return nil, err
 	}
 	var out []string
-	for _, t := range md.Topics {
-		rest, ok := strings.CutPrefix(t.Name, r.Prefix+".")
-		if !ok || t.Error != nil || strings.Count(rest, ".") != 1 {
+	for _, t := range all {
+		rest, ok := strings.CutPrefix(t, r.Prefix+".")
+		if !ok || strings.Count(rest, ".") != 1 {
 			continue // the schema change topic, <prefix>.message, <prefix>.transaction
 		}
-		out = append(out, t.Name)
+		out = append(out, t)
 	}
-	slices.Sort(out)
 	return out, nil
 }
 

@@ -151,3 +151,23 @@ func copyHeaders(hs []kafka.Header) []kafka.Header {
 	}
 	return out
 }
+
+// ListTopics returns the names of the cluster's topics, asked fresh (a transport of its
+// own, so no cached metadata hides a topic created a moment ago).
+func ListTopics(ctx context.Context, brokers []string) ([]string, error) {
+	tr := newTransport()
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: tr}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	out := make([]string, 0, len(md.Topics))
+	for _, t := range md.Topics {
+		if t.Error == nil {
+			out = append(out, t.Name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
