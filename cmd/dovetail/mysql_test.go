@@ -663,6 +663,7 @@ func TestMySQLValidate(t *testing.T) {
 	}{
 		{"root", nil, nil},
 		{"all needed", []string{replSlave, binlogMon, selectOn}, nil},
+		{"replication client, the old name", []string{"REPLICATION SLAVE, REPLICATION CLIENT ON *.*", selectOn}, nil},
 		{"no replication slave", []string{binlogMon, selectOn}, []string{fixSlave}},
 		{"no binlog monitor", []string{replSlave, selectOn}, []string{fixMonitor}},
 		{"no select", []string{"REPLICATION SLAVE, BINLOG MONITOR ON *.*"}, []string{fixSelect}},
