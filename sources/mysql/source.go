@@ -267,7 +267,8 @@ func (s *Source) prepare(ctx context.Context) error {
 	s.schema = sch
 	missing := s.missingTables()
 	if len(missing) > 0 {
-		return fatal(fmt.Errorf("configured tables do not exist: %s", strings.Join(missing, ", ")))
+		return fatal(fmt.Errorf("configured tables do not exist, or the user may not see them (GRANT SELECT ON <database>.* TO '%s'@'%%';): %s",
+			s.conn.user, strings.Join(missing, ", ")))
 	}
 	if s.start != nil {
 		pos = *s.start
@@ -382,6 +383,12 @@ func (s *Source) binlogError(err error, pos Position) error {
 	var me *gmysql.MyError
 	if errors.As(err, &me) && me.Code == gmysql.ER_MASTER_FATAL_ERROR_READING_BINLOG {
 		return fatal(fmt.Errorf("%w: %s: %s", ErrPurged, pos, me.Message))
+	}
+	if errors.As(err, &me) && (me.Code == gmysql.ER_ACCESS_DENIED_ERROR || me.Code == gmysql.ER_SPECIFIC_ACCESS_DENIED_ERROR) {
+		// The metadata connection worked with the same password: the binlog dump was
+		// refused for want of the privilege.
+		return fatal(fmt.Errorf("binlog at %s: the server refused the binlog connection (%s): the user needs REPLICATION SLAVE: GRANT REPLICATION SLAVE ON *.* TO '%s'@'%%';",
+			pos, me.Message, s.conn.user))
 	}
 	return fmt.Errorf("binlog at %s: %w", pos, redactErr(err))
 }

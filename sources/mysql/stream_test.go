@@ -492,3 +492,36 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestRunPrivileges: a user without REPLICATION SLAVE, or without SELECT on the captured
+// tables, is told which privilege is missing and the GRANT that adds it.
+func TestRunPrivileges(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	db := dbName(t, dsn)
+	testmaria.Exec(t, dsn, "CREATE TABLE t (id INT PRIMARY KEY)")
+	for _, tc := range []struct {
+		name   string
+		grants []string
+		want   string
+	}{
+		{"no replication slave", []string{"BINLOG MONITOR ON *.*", "SELECT ON " + testmaria.QuoteIdent(db) + ".*"}, "needs REPLICATION SLAVE: GRANT REPLICATION SLAVE ON *.* TO"},
+		{"no select", []string{"REPLICATION SLAVE, BINLOG MONITOR ON *.*"}, "GRANT SELECT ON <database>.* TO"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t, dsn)
+			cfg.Tables = []string{db + ".t"}
+			cfg.DSN = testmaria.WithDatabase(testmaria.NewUser(t, dsn, tc.grants...), "")
+			src, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err = src.Run(ctx, newRecorder())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Run = %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+}
