@@ -471,3 +471,22 @@ func NewRole(t testing.TB, dsn string, attrs ...string) string {
 	})
 	return WithUser(dsn, name, "")
 }
+
+// Pgbench runs the pgbench of the installed Postgres with args against dsn (a
+// connection URL), failing t on error, and returns its output.
+func Pgbench(t testing.TB, dsn string, args ...string) string {
+	t.Helper()
+	bin, err := findBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "pgbench"), append(args, dsn)...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("testpg: pgbench %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
