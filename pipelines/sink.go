@@ -18,6 +18,7 @@ import (
 
 	dkafka "github.com/dovetail-cdc/dovetail/internal/kafka"
 	"github.com/dovetail-cdc/dovetail/schema"
+	"github.com/dovetail-cdc/dovetail/schema/registry"
 	"github.com/dovetail-cdc/dovetail/sinks"
 )
 
@@ -446,7 +447,8 @@ func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) 
 		err := r.retry(ctx, "decode a record", func() error {
 			var err error
 			cr, err = r.Decoder.Change(ctx, m.msg.Key, m.msg.Value)
-			if errors.Is(err, schema.ErrData) || errors.Is(err, schema.ErrSchema) || errors.Is(err, schema.ErrNotChangeRecord) {
+			if errors.Is(err, schema.ErrData) || errors.Is(err, schema.ErrSchema) || errors.Is(err, schema.ErrNotChangeRecord) ||
+				errors.Is(err, registry.ErrNotFound) {
 				bad, err = err, nil
 			}
 			return err // others: the registry could not be asked; retry

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/pipelines"
@@ -174,4 +175,146 @@ func TestSinkPgbench(t *testing.T) {
 		t.Errorf("follower history rows %v, want 600", n)
 	}
 	t.Logf("verify:\n%s", out.String())
+}
+
+// TestSinkTargetOutage stops the follower's server while changes keep coming: the sink
+// retries with backoff and, once the server is back, catches up with nothing lost.
+func TestSinkTargetOutage(t *testing.T) {
+	t.Parallel()
+	src := testpg.NewDB(t)
+	follower := testpg.New(t)
+	dst := follower.NewDB(t)
+	testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
+	h := newHarness(t, src, []string{"public.items"}, "")
+	h.sinksYAML = fmt.Sprintf(`sinks:
+  - name: replica
+    kind: postgres
+    dsn: %q
+    batch_size: 20
+`, dst)
+	h.start()
+	testpg.Exec(t, src, `INSERT INTO items SELECT i, 0 FROM generate_series(1, 100) i`)
+	const q = `SELECT id, v FROM items ORDER BY id`
+	h.waitFor("the first rows", func() bool { return len(pgRows(t, dst, q)) == 100 })
+
+	follower.Down(t)
+	testpg.Exec(t, src, `UPDATE items SET v = v + 1`, `INSERT INTO items SELECT i, 1 FROM generate_series(101, 300) i`,
+		`DELETE FROM items WHERE id % 3 = 0`)
+	retries := func() float64 { return metricValue(t, h, "dovetail_sink_retries_total") }
+	h.waitFor("the sink to retry", func() bool { return retries() > 0 })
+	follower.Up(t)
+	want := pgRows(t, src, q)
+	h.waitFor("the follower to catch up after the outage", func() bool { return equalRows(pgRows(t, dst, q), want) })
+}
+
+// metricValue sums a counter of the worker's registry.
+func metricValue(t *testing.T, h *harness, name string) float64 {
+	t.Helper()
+	mfs, err := h.w.Metrics.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// TestSinkPoison puts records the sink cannot decode into a change topic (a body that
+// does not fit its schema, an unknown schema id). Without a dead-letter topic the sink
+// stops, naming the record; with one, they go there with the cause in headers and the
+// sink goes on.
+func TestSinkPoison(t *testing.T) {
+	t.Parallel()
+	for _, dlq := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dead letters %v", dlq), func(t *testing.T) {
+			t.Parallel()
+			src, dst := testpg.NewDB(t), testpg.NewDB(t)
+			testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
+			h := newHarness(t, src, []string{"public.items"}, "")
+			h.sinksYAML = fmt.Sprintf(`sinks:
+  - name: replica
+    kind: postgres
+    dsn: %q
+`, dst)
+			if dlq {
+				h.sinksYAML += "    dead_letter_topic: " + h.name + ".dlq\n"
+			}
+			h.start()
+			topic := h.name + ".public.items"
+			testpg.Exec(t, src, `INSERT INTO items VALUES (1, 1)`)
+			first := h.waitRecords(topic, 1)[0]
+			// The same schema ids, a body that does not fit; and an id the registry lacks.
+			bad := append(append([]byte(nil), first.Value[:5]...), 0xff, 0xff, 0xff)
+			w := &kafkago.Writer{Addr: kafkago.TCP(h.brokers...), Balancer: &kafkago.Hash{}, BatchTimeout: time.Millisecond}
+			defer w.Close()
+			if err := w.WriteMessages(context.Background(),
+				kafkago.Message{Topic: topic, Key: first.Key, Value: bad},
+				kafkago.Message{Topic: topic, Key: first.Key, Value: []byte{0, 0, 0, 0x7f, 0x7f, 2}}); err != nil {
+				t.Fatal(err)
+			}
+			testpg.Exec(t, src, `INSERT INTO items VALUES (2, 2)`)
+			if !dlq {
+				select {
+				case <-h.done:
+				case <-time.After(time.Minute):
+					t.Fatal("the sink did not stop on an undecodable record")
+				}
+				if h.err == nil || !strings.Contains(h.err.Error(), topic+"/") || !strings.Contains(h.err.Error(), "offset") ||
+					!strings.Contains(h.err.Error(), "dead_letter_topic") {
+					t.Errorf("worker error %v; want the record's topic, partition and offset", h.err)
+				}
+				h.err = nil
+				return
+			}
+			const q = `SELECT id, v FROM items ORDER BY id`
+			h.waitFor("the rows after the bad ones", func() bool { return equalRows(pgRows(t, dst, q), []string{"1|1", "2|2"}) })
+			dead := h.waitRecords(h.name+".dlq", 2)
+			for _, m := range dead {
+				headers := map[string]string{}
+				for _, hd := range m.Headers {
+					headers[hd.Key] = string(hd.Value)
+				}
+				if headers["dovetail.topic"] != topic || headers["dovetail.offset"] == "" || headers["dovetail.error"] == "" {
+					t.Errorf("dead letter headers %v", headers)
+				}
+			}
+			if n := metricValue(t, h, "dovetail_sink_dead_letters_total"); n != 2 {
+				t.Errorf("dead letters counted %v, want 2", n)
+			}
+		})
+	}
+}
+
+// TestSinkIncompatibleTarget: a follower table whose column cannot hold the source's
+// values stops the sink with the table, the column and the record.
+func TestSinkIncompatibleTarget(t *testing.T) {
+	t.Parallel()
+	src, dst := testpg.NewDB(t), testpg.NewDB(t)
+	testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
+	testpg.Exec(t, dst, `CREATE TABLE items (id int PRIMARY KEY, v date)`)
+	h := newHarness(t, src, []string{"public.items"}, "")
+	h.sinksYAML = fmt.Sprintf(`sinks:
+  - name: replica
+    kind: postgres
+    dsn: %q
+    schema_evolution: none
+`, dst)
+	h.start()
+	testpg.Exec(t, src, `INSERT INTO items VALUES (1, 1)`)
+	select {
+	case <-h.done:
+	case <-time.After(time.Minute):
+		t.Fatal("the sink did not stop")
+	}
+	if h.err == nil || !strings.Contains(h.err.Error(), "items") || !strings.Contains(h.err.Error(), `"v"`) && !strings.Contains(h.err.Error(), " v ") {
+		t.Errorf("worker error %v; want the table and column", h.err)
+	}
+	t.Logf("error: %v", h.err)
+	h.err = nil
 }

@@ -307,6 +307,31 @@ func (s *Server) Restart(t testing.TB) {
 	}
 }
 
+// Down stops the server (fast shutdown) until Up; only for servers this package
+// started.
+func (s *Server) Down(t testing.TB) {
+	t.Helper()
+	if s.dir == "" {
+		t.Fatal("testpg: cannot stop an external server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if out, err := s.command(ctx, "pg_ctl", "stop", "-m", "fast", "-w", "-D",
+		filepath.Join(s.dir, "data")).CombinedOutput(); err != nil {
+		t.Fatalf("testpg: stop postgres in %s: %v: %s", s.dir, err, out)
+	}
+}
+
+// Up starts a server Down stopped, on the same port.
+func (s *Server) Up(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (s *Server) restart() error {
 	if s.dir == "" {
 		return errors.New("testpg: cannot restart an external server")
