@@ -7,9 +7,9 @@
 #    tinyint, json, char(36), double, varchar): bench_rows and bench_big, and bench_mark (one
 #    row written before the workload, see 3).
 # 3. Starts Dovetail once (no stored position: it starts at the binlog's end), writes one row
-#    to bench_mark, waits until Kafka acknowledged its record (so Dovetail stored the
-#    position after it in its offsets topic) and stops Dovetail (SIGTERM). Then FLUSH BINARY
-#    LOGS, so the workload starts a binlog file of its own.
+#    to bench_mark, waits until Kafka acknowledged its record and stops Dovetail (SIGTERM),
+#    checking that the position it stored in its offsets topic is the one after that row.
+#    Then FLUSH BINARY LOGS, so the workload starts a binlog file of its own.
 # 4. Phase 1: writes BENCH_ROWS row changes (60% inserts, 30% updates, 10% deletes) in
 #    transactions of BENCH_TX rows (a procedure: INSERT ... SELECT from the sequence engine,
 #    UPDATE ... WHERE id BETWEEN, DELETE ... WHERE id BETWEEN, each statement its own
@@ -208,22 +208,34 @@ wait_streaming() {
   done
   echo "bench: dovetail not streaming after 30s" >&2; exit 1
 }
-wait_records() {
+# wait_delivered: waits until the source handed over a change and Kafka acknowledged every
+# record so far (one per change, and the heartbeat that says where the stream starts).
+wait_delivered() {
+  local c
   for _ in $(seq 1 300); do
-    [ "$(metric dovetail_kafka_records_total)" -ge "$1" ] && return 0
+    c=$(metric dovetail_source_changes_total)
+    [ "$c" -ge 1 ] && [ "$(metric dovetail_kafka_records_total)" -ge $((c + $(metric dovetail_heartbeats_total))) ] && return 0
     kill -0 "$dv_pid" 2>/dev/null || { echo "bench: dovetail died" >&2; exit 1; }
     sleep 0.1
   done
-  echo "bench: dovetail did not deliver $1 records in 30s" >&2; exit 1
+  echo "bench: dovetail did not deliver the bench_mark row in 30s" >&2; exit 1
 }
 
 log "starting dovetail once so it stores a position before the workload"
 start_dovetail
 wait_streaming
 sql -e "INSERT INTO bench.bench_mark VALUES (1, 'before the workload')"
-wait_records 1
+mark=$(sql -e 'SELECT @@gtid_binlog_pos')
+wait_delivered
+nap 0.5 # for the transaction's commit to reach the pipeline: a drain stores only committed positions
 stop_dovetail
-grep -o '"stopped".*' "$tmp/dovetail.log" | tail -1 | sed 's/^/  /' >&2 || true
+# The position Dovetail stored on stopping must be after the bench_mark row.
+stored=$(grep 'msg=stopped' "$tmp/dovetail.log" | tail -1 | sed 's/.*position="//; s/".*//')
+log "  stored position: $stored (bench_mark row: gtid $mark)"
+case " $stored " in
+  *" gtid=$mark "*) ;;
+  *) echo "bench: dovetail stopped at $stored, not after the bench_mark row (gtid $mark)" >&2; exit 1 ;;
+esac
 
 # cpu_watch PID FILE [RSSFILE]: until PID exits, every 100 ms and with bash builtins only,
 # keeps FILE holding PID's CPU time in clock ticks (user + system) and appends
