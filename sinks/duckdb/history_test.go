@@ -129,7 +129,7 @@ func TestHistoryRows(t *testing.T) {
 		Commit: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}}
 	f.apply(t, tg, read,
 		update(tb, nil, []any{int32(1), "b", event.Unavailable}), // REPLICA IDENTITY DEFAULT: no before, big TOASTed
-		update(tb, []any{int32(1), "b", "x"}, []any{int32(1), "c", "x"}),
+		update(tb, []any{int32(1), "b", "x"}, []any{int32(1), "c", "y"}),
 		del(tb, int32(1), nil, nil),
 		ins)
 	f.apply(t, tg, truncate(tb))
@@ -140,12 +140,16 @@ func TestHistoryRows(t *testing.T) {
 	wantRows(t, tg, "SELECT * FROM t_history ORDER BY kafka_offset",
 		"r|2024-01-01 00:00:00|lsn=1000|src.public.t|0|0|∅|∅|1|∅|a|∅|x",
 		"u|2024-01-01 00:00:01|lsn=1001|src.public.t|0|1|[big]|∅|1|∅|b|∅|∅",
-		"u|2024-01-01 00:00:02|lsn=1002|src.public.t|0|2|∅|1|1|b|c|x|x",
+		"u|2024-01-01 00:00:02|lsn=1002|src.public.t|0|2|∅|1|1|b|c|x|y",
 		"d|2024-01-01 00:00:03|lsn=1003|src.public.t|0|3|∅|1|∅|∅|∅|∅|∅",
 		"t|2024-01-01 00:00:05|lsn=1005|src.public.t|0|5|∅|∅|∅|∅|∅|∅|∅")
 	wantRows(t, tg, "SELECT * FROM m_history",
 		"c|2024-05-06 07:08:09|gtid=3e11fa47-71ca-11e1-9e33-c80aa9429562:23 file=binlog.000003 pos=4711 row=1|src.public.t|0|4|∅|∅|l1")
 	wantRows(t, tg, "SELECT * FROM t")
+	// docs/SINKS.md's last sent value of a column that may be unavailable.
+	wantRows(t, tg, `SELECT kafka_offset, (last_value(CASE WHEN NOT list_contains(coalesce(unavailable_columns, []), 'big')
+		THEN {'big': after_big} END IGNORE NULLS) OVER (PARTITION BY after_id ORDER BY kafka_offset)).big
+		FROM t_history WHERE op IN ('c', 'u', 'r') ORDER BY kafka_offset`, "0|x", "1|x", "2|y")
 }
 
 // TestHistoryPartialReplay applies a batch whose records are partly at or below the
