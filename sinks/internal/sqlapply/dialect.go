@@ -52,6 +52,22 @@ type Dialect interface {
 	ForUpdate() string
 }
 
+// DDLCommitter is implemented by dialects of engines whose DDL commits the open
+// transaction (MySQL and MariaDB do, implicitly): when DDLCommits is true, Apply makes the
+// batch's tables fit before it begins the batch's transaction, each DDL statement
+// committing on its own, so that the rows and the offsets still commit together. A batch
+// that fails after its DDL leaves the tables changed, which its retry needs anyway.
+type DDLCommitter interface {
+	DDLCommits() bool
+}
+
+// KeyColumnTyper is implemented by dialects whose key columns need other types than
+// ColumnType gives (MySQL cannot index a whole TEXT or BLOB column): CREATE TABLE types
+// the source key's columns with KeyColumnType.
+type KeyColumnTyper interface {
+	KeyColumnType(t *event.Type, src Source) (string, error)
+}
+
 // Source says which engine a source table was captured from: the same event type means
 // different things (a MySQL "time" is a duration, a Postgres "time" a time of day).
 type Source int

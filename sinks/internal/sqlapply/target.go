@@ -122,6 +122,11 @@ func (t *Target) readOffsets(ctx context.Context, q Querier, lock bool) (sinks.O
 // or below the stored ones has been applied before and is skipped; of a batch that
 // overlaps them, only the offsets that move forward are stored.
 func (t *Target) Apply(ctx context.Context, b *sinks.Batch) (err error) {
+	if dc, ok := t.d.(DDLCommitter); ok && dc.DDLCommits() {
+		if err := t.prepare(ctx, b); err != nil {
+			return err
+		}
+	}
 	tx, err := t.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -208,6 +213,43 @@ func (t *Target) storeOffsets(ctx context.Context, tx Tx, offs sinks.Offsets, po
 	return nil
 }
 
+// prepare makes the batch's tables fit their shapes before the batch's transaction, for
+// dialects whose DDL commits the open transaction. It publishes what it learns at once:
+// the DDL it ran is committed whether the batch's rows are or not. A batch at or below
+// the stored offsets (a replay) changes no table: an old shape must not undo a newer one.
+func (t *Target) prepare(ctx context.Context, b *sinks.Batch) error {
+	stored, err := t.readOffsets(ctx, t.db, false)
+	if err != nil {
+		return err
+	}
+	replay := len(b.Offsets) > 0
+	for tp, off := range b.Offsets {
+		if prev, ok := stored[tp]; !ok || off > prev {
+			replay = false
+		}
+	}
+	if replay {
+		return nil
+	}
+	for _, tb := range b.Tables {
+		for i := range tb.Steps {
+			staged := map[sinks.TargetTable]*tableState{}
+			_, err := t.shape(ctx, t.db, staged, tb.Target, tb.Steps[i].Table)
+			t.mu.Lock()
+			if err != nil {
+				delete(t.tables, tb.Target) // a statement may have run: describe it afresh
+			} else {
+				maps.Copy(t.tables, staged)
+			}
+			t.mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // tableName quotes a target table's name.
 func (t *Target) tableName(tt sinks.TargetTable) string {
 	if tt.Schema == "" {
@@ -218,7 +260,7 @@ func (t *Target) tableName(tt sinks.TargetTable) string {
 
 // shape returns how the rows of source shape tbl go into target table tt, making the
 // table fit them first. Changes go into staged, which the caller publishes on commit.
-func (t *Target) shape(ctx context.Context, tx Tx, staged map[sinks.TargetTable]*tableState, tt sinks.TargetTable, tbl *event.Table) (*shape, error) {
+func (t *Target) shape(ctx context.Context, q Querier, staged map[sinks.TargetTable]*tableState, tt sinks.TargetTable, tbl *event.Table) (*shape, error) {
 	if tbl == nil {
 		return nil, fmt.Errorf("table %s: step without a source shape", tt)
 	}
@@ -233,7 +275,7 @@ func (t *Target) shape(ctx context.Context, tx Tx, staged map[sinks.TargetTable]
 			}
 			st = &tableState{info: shared.info, shapes: maps.Clone(shared.shapes)}
 		} else {
-			info, err := t.d.Describe(ctx, tx, tt)
+			info, err := t.d.Describe(ctx, q, tt)
 			if err != nil {
 				return nil, fmt.Errorf("describe table %s: %w", tt, err)
 			}
@@ -243,7 +285,7 @@ func (t *Target) shape(ctx context.Context, tx Tx, staged map[sinks.TargetTable]
 	} else if sh := st.shapes[tbl]; sh != nil {
 		return sh, nil
 	}
-	if err := t.fit(ctx, tx, tt, st, tbl); err != nil {
+	if err := t.fit(ctx, q, tt, st, tbl); err != nil {
 		return nil, err
 	}
 	sh, err := t.newShape(tt, st.info, tbl)
@@ -256,7 +298,7 @@ func (t *Target) shape(ctx context.Context, tx Tx, staged map[sinks.TargetTable]
 
 // fit makes target table tt hold the columns of source shape tbl, as far as the options
 // allow, and refreshes st.info after any change.
-func (t *Target) fit(ctx context.Context, tx Tx, tt sinks.TargetTable, st *tableState, tbl *event.Table) error {
+func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *tableState, tbl *event.Table) error {
 	name := t.tableName(tt)
 	src := SourceOf(tbl.ID)
 	var ddl []string
@@ -265,8 +307,13 @@ func (t *Target) fit(ctx context.Context, tx Tx, tt sinks.TargetTable, st *table
 			return fmt.Errorf("target table %s (for %s) does not exist and create_tables is off", tt, tbl.ID)
 		}
 		var defs []string
-		for _, c := range tbl.Columns {
-			typ, err := t.d.ColumnType(&c.Type, src)
+		kt, _ := t.d.(KeyColumnTyper)
+		for i, c := range tbl.Columns {
+			columnType := t.d.ColumnType
+			if kt != nil && slices.Contains(tbl.Key, i) {
+				columnType = kt.KeyColumnType
+			}
+			typ, err := columnType(&c.Type, src)
 			if err != nil {
 				return fmt.Errorf("create table %s: column %s: %w", tt, c.Name, err)
 			}
@@ -323,12 +370,12 @@ func (t *Target) fit(ctx context.Context, tx Tx, tt sinks.TargetTable, st *table
 	}
 	for _, s := range ddl {
 		t.log.Info("changing target table", "sink", t.opts.Name, "table", tt.String(), "ddl", s)
-		if err := tx.Exec(ctx, s); err != nil {
+		if err := q.Exec(ctx, s); err != nil {
 			return fmt.Errorf("change target table %s for %s: %s: %w", tt, tbl.ID, s, err)
 		}
 	}
 	if len(ddl) > 0 {
-		info, err := t.d.Describe(ctx, tx, tt)
+		info, err := t.d.Describe(ctx, q, tt)
 		if err != nil {
 			return fmt.Errorf("describe table %s: %w", tt, err)
 		}
