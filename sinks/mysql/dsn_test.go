@@ -1,0 +1,93 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
+)
+
+func TestParseDSN(t *testing.T) {
+	for _, tc := range []struct {
+		dsn, want, err string
+	}{
+		{"root:pw@tcp(127.0.0.1:3306)/shop", "root:pw@127.0.0.1:3306/shop", ""},
+		{"u:p@ss:w@tcp(db)/a%20b?timeout=5s", "u:p%40ss%3Aw@db:3306/a%20b?timeout=5s", ""},
+		{"mysql://u:p%40x@db.example:3307/shop?ssl=true", "u:p%40x@db.example:3307/shop?ssl=true", ""},
+		{"mariadb://u@db/shop", "u:@db:3306/shop", ""},
+		{"root:pw@tcp(127.0.0.1:3306)/", "", "dsn: no database"},
+		{"mysql://u:p@db:3306", "", "dsn: no database"},
+		{"root:pw@unix(/tmp/s)/db", "", "only the tcp(host:port)"},
+		{"mysql://db/shop", "", "no user"},
+		{"mysql://u@db:port/shop", "", "not a valid URL"},
+	} {
+		c, err := parseDSN(tc.dsn)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseDSN(%q) = %v, want error %q", tc.dsn, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || c.driverDSN() != tc.want {
+			t.Errorf("parseDSN(%q) = %q, %v; want %q", tc.dsn, c.driverDSN(), err, tc.want)
+		}
+	}
+}
+
+// TestFits checks which existing target columns hold which source types.
+func TestFits(t *testing.T) {
+	my, pg := sqlapply.FromMySQL, sqlapply.FromPostgres
+	for _, tc := range []struct {
+		typ  event.Type
+		src  sqlapply.Source
+		have string
+		key  bool
+		fits bool
+	}{
+		{ty(event.KindInt32, "", "int"), my, "bigint", false, true},
+		{ty(event.KindInt32, "", "int"), my, "int(11)", false, true},
+		{ty(event.KindInt64, "", "int unsigned"), my, "int(10) unsigned", false, true},
+		{ty(event.KindInt64, "", "int unsigned"), my, "int", false, false},
+		{ty(event.KindInt64, "", "bigint"), my, "decimal(19,0)", false, true},
+		{ty(event.KindInt64, "", "int8"), pg, "int", false, false},
+		{ty(event.KindInt32, nameYear, "year"), my, "smallint", false, true},
+		{decimalType(20, 0, "bigint unsigned"), my, "bigint unsigned", false, true},
+		{decimalType(20, 0, "bigint unsigned"), my, "bigint", false, false},
+		{decimalType(10, 2, "decimal(10,2)"), my, "decimal(12,2)", false, true},
+		{decimalType(10, 2, "decimal(10,2)"), my, "decimal(10,1)", false, false},
+		{decimalType(10, 2, "decimal(10,2)"), my, "decimal(10,2) unsigned", false, false},
+		{ty(event.KindFloat32, "", "float"), my, "double", false, true},
+		{ty(event.KindFloat64, "", "double"), my, "float", false, false},
+		{ty(event.KindString, "", "varchar(10)"), my, "varchar(12)", false, true},
+		{ty(event.KindString, "", "varchar(10)"), my, "varchar(9)", false, false},
+		{ty(event.KindString, "", "varchar(10)"), my, "tinytext", false, true},
+		{ty(event.KindString, "", "text"), my, "tinytext", false, false},
+		{ty(event.KindString, "", "text"), pg, "text", false, false},
+		{ty(event.KindString, "", "text"), pg, "longtext", false, true},
+		{ty(event.KindString, "", "text"), pg, "varchar(255)", false, false},
+		{ty(event.KindString, "", "text"), pg, "varchar(255)", true, true},
+		{ty(event.KindString, nameJSON, "jsonb"), pg, "json", false, true},
+		{ty(event.KindString, nameUUID, "uuid"), pg, "varchar(36)", false, true},
+		{ty(event.KindInt64, nameMicroTime, "time(6)"), my, "time(3)", false, false},
+		{ty(event.KindInt64, nameMicroTimestamp, "datetime(6)"), my, "datetime(6)", false, true},
+		{ty(event.KindString, nameZonedTimestamp, "timestamp(3)"), my, "datetime(6)", false, true},
+		{ty(event.KindInt64, nameMicroDuration, "interval"), pg, "time(6)", false, true},
+		{bitsType(10, "bit(10)"), my, "bit(12)", false, true},
+		{bitsType(10, "bit(10)"), my, "bit(8)", false, false},
+		{ty(event.KindBytes, "", "bytea"), pg, "blob", false, false},
+		{ty(event.KindBytes, "", "bytea"), pg, "varbinary(255)", true, true},
+		{ty(event.KindBytes, "", "point"), my, "geometry", false, true},
+		{arrayType(ty(event.KindInt32, "", "int4")), pg, "json", false, true},
+		{arrayType(ty(event.KindInt32, "", "int4")), pg, "int", false, false},
+	} {
+		have := sqlapply.Column{Name: "c", Type: normalizeType(tc.have)}
+		if tc.key {
+			have.Class = keyClass
+		}
+		_, err := Dialect{}.Converter(&tc.typ, tc.src, have)
+		if (err == nil) != tc.fits {
+			t.Errorf("%s %s (%s) from %s into %s (key %v): err %v, want fits=%v", tc.typ.Kind, tc.typ.Name, tc.typ.SourceType, tc.src, tc.have, tc.key, err, tc.fits)
+		}
+	}
+}
