@@ -54,6 +54,9 @@ func New(ctx context.Context, path string, opts sinks.Options, history bool, log
 		return nil, fmt.Errorf("duckdb sink %s: %w", opts.Name, classify(err))
 	}
 	if history {
+		if opts.Evolution == "" {
+			opts.Evolution = sinks.EvolveBasic // as sqlapply.New reads it
+		}
 		h := &historian{d: f.d, opts: opts, log: logger, tables: map[sinks.TargetTable]*histTable{}}
 		t.SetHook(h.write)
 	}
