@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,7 +59,13 @@ type SinkRunner struct {
 
 	metrics *sinkMetrics
 	openMu  sync.Mutex
+	// assigned is set once a generation of the group has started.
+	assigned atomic.Bool
 }
+
+// Ready reports whether the sink is a member of its consumer group with its partitions
+// assigned, or has no change topics to consume yet.
+func (r *SinkRunner) Ready() bool { return r.assigned.Load() }
 
 type sinkMetrics struct {
 	applied, deadLettered, retries prometheus.Counter
@@ -123,6 +130,7 @@ func (r *SinkRunner) Run(ctx context.Context) error {
 			r.log().Warn("list topics failed; retrying", "err", err)
 		}
 		if len(topics) == 0 {
+			r.assigned.Store(err == nil) // nothing to consume yet is ready
 			if !sleep(ctx, refresh) {
 				return nil
 			}
@@ -190,9 +198,11 @@ func (r *SinkRunner) member(ctx context.Context, topics []string, appliers []*ap
 		WatchPartitionChanges:  true,
 		PartitionWatchInterval: refresh,
 		HeartbeatInterval:      time.Second,
-		SessionTimeout:         10 * time.Second,
-		RebalanceTimeout:       10 * time.Second,
-		JoinGroupBackoff:       time.Second,
+		// Kafka's least (group.min.session.timeout.ms): a killed member's partitions
+		// move to the others this soon.
+		SessionTimeout:   6 * time.Second,
+		RebalanceTimeout: 10 * time.Second,
+		JoinGroupBackoff: time.Second,
 	})
 	if err != nil {
 		return fmt.Errorf("join consumer group %s: %w", r.Group, err)
@@ -247,6 +257,7 @@ func (r *SinkRunner) generation(ctx context.Context, gen *kafka.Generation, appl
 		}
 	}
 	r.log().Info("partitions assigned", "generation", gen.ID, "partitions", n)
+	r.assigned.Store(true)
 	var mu sync.Mutex
 	var failure error
 	var wg sync.WaitGroup

@@ -122,6 +122,12 @@ func (w *Worker) handler() http.Handler {
 		_, _ = rw.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
+		for _, s := range w.Sinks {
+			if !s.Ready() {
+				http.Error(rw, "sink "+s.Name+" has not joined its consumer group yet", http.StatusServiceUnavailable)
+				return
+			}
+		}
 		for _, p := range w.Pipelines {
 			if !p.Ready() {
 				http.Error(rw, "pipeline "+p.Name+" is not streaming yet", http.StatusServiceUnavailable)

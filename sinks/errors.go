@@ -12,6 +12,11 @@ import (
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 )
 
+// ErrConflict marks an error of a target change that raced with the same change by
+// another transaction (two appliers creating one table, adding one column): the
+// transaction is retried, and then finds the change made.
+var ErrConflict = errors.New("a concurrent transaction changed the target table the same way; retrying")
+
 // Unavailable reports whether err says the target could not be reached or could not
 // work just then (connection lost or refused, shutting down, out of resources, a
 // deadlock or lock timeout): retrying the same transaction later may succeed. Other
@@ -20,6 +25,9 @@ import (
 func Unavailable(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, ErrConflict) {
+		return true
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
@@ -54,4 +62,26 @@ func Unavailable(err error) bool {
 		return me.Code >= 2000 && me.Code < 3000 // client-side connection errors (2006 gone away, 2013 lost)
 	}
 	return false
+}
+
+// DDLConflict reports whether err, from a CREATE TABLE or ALTER TABLE ... ADD COLUMN,
+// says another transaction made the same change first: Postgres duplicate_table (42P07),
+// duplicate_column (42701), or a unique violation of its catalogs (23505, when both
+// create at once); MySQL 1050 (table exists) and 1060 (duplicate column); and the same
+// words from engines without codes.
+func DDLConflict(err error) bool {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		switch st.SQLState() {
+		case "42P07", "42701", "23505":
+			return true
+		}
+		return false
+	}
+	var me *gmysql.MyError
+	if errors.As(err, &me) {
+		return me.Code == 1050 || me.Code == 1060
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "already exists")
 }

@@ -37,9 +37,29 @@ func TestUnavailable(t *testing.T) {
 		{&gmysql.MyError{Code: gmysql.ER_DUP_ENTRY}, false},
 		{&gmysql.MyError{Code: gmysql.ER_ACCESS_DENIED_ERROR}, false},
 		{errors.New("column x is not nullable"), false},
+		{fmt.Errorf("create: %w", ErrConflict), true},
 	} {
 		if got := Unavailable(tc.err); got != tc.want {
 			t.Errorf("Unavailable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestDDLConflict(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{sqlState("42P07"), true},
+		{sqlState("23505"), true},
+		{sqlState("42601"), false},
+		{&gmysql.MyError{Code: 1050}, true},
+		{&gmysql.MyError{Code: 1146}, false},
+		{errors.New(`Catalog Error: Table with name "items" already exists!`), true},
+		{errors.New("syntax error"), false},
+	} {
+		if got := DDLConflict(tc.err); got != tc.want {
+			t.Errorf("DDLConflict(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

@@ -29,7 +29,7 @@ func loadConfigs(files []string) ([]*configs.Pipeline, error) {
 
 func newRunCmd() *cobra.Command {
 	var files []string
-	var role string
+	var role, httpListen string
 	cmd := &cobra.Command{
 		Use:   "run -c FILE [-c FILE...] [--role all|source|sinks]",
 		Short: "Run pipelines until SIGINT/SIGTERM, then drain, checkpoint and exit",
@@ -55,12 +55,16 @@ the sources.`,
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("http-listen") {
+				w.HTTPListen = httpListen
+			}
 			defer w.Close()
 			return w.Run(ctx)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&files, "config", "c", nil, "pipeline config file (repeatable)")
 	cmd.Flags().StringVar(&role, "role", string(pipelines.RoleAll), "parts to run: all, source (no sinks) or sinks (no sources)")
+	cmd.Flags().StringVar(&httpListen, "http-listen", "", `address of /healthz, /readyz and /metrics, replacing http.listen ("" disables them): for a second worker of the same config on one machine`)
 	return cmd
 }
 

@@ -371,6 +371,9 @@ func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *t
 	for _, s := range ddl {
 		t.log.Info("changing target table", "sink", t.opts.Name, "table", tt.String(), "ddl", s)
 		if err := q.Exec(ctx, s); err != nil {
+			if sinks.DDLConflict(err) {
+				return fmt.Errorf("change target table %s for %s: %s: %w (%w)", tt, tbl.ID, s, sinks.ErrConflict, err)
+			}
 			return fmt.Errorf("change target table %s for %s: %s: %w", tt, tbl.ID, s, err)
 		}
 	}
