@@ -7,6 +7,8 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/configs"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/duckdb"
+	"github.com/dovetail-cdc/dovetail/sinks/mysql"
 	"github.com/dovetail-cdc/dovetail/sinks/postgres"
 )
 
@@ -59,6 +61,11 @@ func targetOpener(s *configs.Sink, opts sinks.Options, log *slog.Logger) (func(c
 	switch s.Kind {
 	case "postgres":
 		return func(ctx context.Context) (sinks.Target, error) { return postgres.New(ctx, dsn, opts, log) }, nil
+	case "mysql":
+		return func(ctx context.Context) (sinks.Target, error) { return mysql.New(ctx, dsn, opts, log) }, nil
+	case "duckdb":
+		history := s.History
+		return func(ctx context.Context) (sinks.Target, error) { return duckdb.New(ctx, dsn, opts, history, log) }, nil
 	default:
 		return nil, fmt.Errorf("sink kind %q: %w", s.Kind, ErrUnsupported)
 	}
