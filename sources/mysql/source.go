@@ -318,13 +318,13 @@ func (s *Source) session(ctx context.Context, h event.Handler, first bool) error
 		User:                    s.conn.user,
 		Password:                s.conn.password,
 		Localhost:               "dovetail-" + s.cfg.Name,
-		ParseTime:               false,
+		ParseTime:               true, // no text round trip for DATETIME and TIMESTAMP: the decoders take time.Time
 		TimestampStringLocation: time.UTC,
 		UseDecimal:              false,
 		HeartbeatPeriod:         period,
 		ReadTimeout:             3*period + 5*time.Second,
 		DisableRetrySync:        true, // reconnects are ours, from the last change handed over
-		EventCacheCount:         1024,
+		EventCacheCount:         128,  // decoded events queued ahead of the decoder: memory, not speed
 		FillZeroLogPos:          s.info.flavor == FlavorMariaDB,
 		Logger:                  slog.New(quietHandler{s.log.With("component", "go-mysql").Handler()}),
 	}
