@@ -35,7 +35,8 @@
 # temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone,
 # BENCH_ORDER=dovetail-first runs Dovetail before mariadb-binlog, BENCH_PROFILE=1 records
 # Dovetail's timed runs with `perf record -g` (perf-phase<N>.data in the temp dir, which is
-# then kept; `perf report -i` them).
+# then kept; `perf report -i` them), BENCH_PARTITIONS (default 1) and BENCH_COMPRESSION
+# (default lz4, the config's default) set the pipeline's kafka.partitions and compression.
 # Everything it starts is stopped on exit, failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,8 +173,8 @@ source:
     server_id: 4242
 kafka:
   listen: 127.0.0.1:$bport
-  partitions: 1
-  compression: lz4
+  partitions: ${BENCH_PARTITIONS:-1}
+  compression: ${BENCH_COMPRESSION:-lz4}
 schema_registry:
   listen: 127.0.0.1:$rport
 http:
@@ -451,7 +452,7 @@ section=$(cat <<EOF
 | --- | --- | --- |
 | mariadb-binlog --read-from-remote-server -v --base64-output=DECODE-ROWS | ${mbv1}s, **$r_mbv1/s** | ${mbv2}s, **$r_mbv2/s** |
 | mariadb-binlog, same without -v (rows not decoded) | ${mbp1}s, $r_mbp1/s | ${mbp2}s, $r_mbp2/s |
-| Dovetail → Kafka (embedded broker, lz4, acks=all) | ${dv1}s, **$r_dv1/s** | ${dv2}s, **$r_dv2/s** |
+| Dovetail → Kafka (embedded broker, ${BENCH_COMPRESSION:-lz4}, ${BENCH_PARTITIONS:-1} partition(s), acks=all) | ${dv1}s, **$r_dv1/s** | ${dv2}s, **$r_dv2/s** |
 | **Dovetail / mariadb-binlog -v** (rate ratio) | **$ratio1** | **$ratio2** |
 | Dovetail: binlog dump running / first record acknowledged after | ${dvstart1}s / ${dvfirst1}s | ${dvstart2}s / ${dvfirst2}s |
 | CPU seconds, mariadb-binlog -v run (client / mariadbd) | ${mbvcpu1} / ${mbvs1} | ${mbvcpu2} / ${mbvs2} |
