@@ -215,7 +215,7 @@ func TestTargetErrors(t *testing.T) {
 			"target table t column v is character varying(3), which cannot hold"},
 		{"no key", "CREATE TABLE t (id integer, v text)", sinks.Options{}, upsert(src, int32(1), "a"),
 			"target table t has no primary key or unique index on (id)"},
-		{"MySQL time beyond a day", "", sinks.Options{CreateTables: true},
+		{"MySQL time beyond a day", "CREATE TABLE t (id integer PRIMARY KEY, d time(0))", sinks.Options{},
 			upsert(&event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
 				col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
 			"column d (time(0) without time zone): time -00:00:01.5 is outside 00:00:00..24:00:00"},

@@ -129,9 +129,14 @@ func columnType(t *event.Type, src sqlapply.Source) (string, error) {
 	switch t.Name {
 	case nameDate:
 		return "date", nil
-	case nameTime:
-		return "time" + precision(timePrecision(t, src, 3)) + " without time zone", nil
-	case nameMicroTime:
+	case nameTime, nameMicroTime:
+		if src == sqlapply.FromMySQL {
+			// A MySQL TIME is a duration (-838:59:59 to 838:59:59), not a time of day.
+			return "interval", nil
+		}
+		if t.Name == nameTime {
+			return "time" + precision(timePrecision(t, src, 3)) + " without time zone", nil
+		}
 		return "time" + precision(timePrecision(t, src, -1)) + " without time zone", nil
 	case nameTimestamp:
 		return "timestamp" + precision(timePrecision(t, src, 3)) + " without time zone", nil
@@ -308,10 +313,16 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 		if t.Name == nameTime {
 			scale = 1000
 		}
+		def := -1
+		if t.Name == nameTime {
+			def = 3
+		}
+		hp, wp := intArg(hargs, 0), timePrecision(t, src, def)
 		switch {
 		case hb == "interval":
 			return clockConverter(scale, false), nil
-		case hb == "time without time zone" && precisionFits():
+		case hb == "time without time zone" && (hp < 0 || wp >= 0 && hp >= wp):
+			// A MySQL TIME beyond 00:00..24:00 fails in such a column, naming it.
 			return clockConverter(scale, true), nil
 		}
 		return reject()

@@ -302,6 +302,7 @@ func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *t
 	name := t.tableName(tt)
 	src := SourceOf(tbl.ID)
 	var ddl []string
+	var backfill []event.Column // added columns with a default
 	if st.info == nil {
 		if !t.opts.CreateTables {
 			return fmt.Errorf("target table %s (for %s) does not exist and create_tables is off", tt, tbl.ID)
@@ -344,8 +345,20 @@ func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *t
 				if err != nil {
 					return fmt.Errorf("add column %s to %s: %w", c.Name, tt, err)
 				}
-				// Added columns are nullable: the rows already there have no value.
-				ddl = append(ddl, "ALTER TABLE "+name+" ADD COLUMN "+t.d.Quote(c.Name)+" "+typ)
+				// Added columns are nullable. A column with a default gets it as the
+				// target's default: the source gave it to the rows already there, and rows
+				// of the old shape applied later (other partitions) were written before the
+				// column existed, so they have it too. A default that cannot be a literal
+				// here is written into the rows there now instead.
+				add := "ALTER TABLE " + name + " ADD COLUMN " + t.d.Quote(c.Name) + " " + typ
+				if c.Default != nil {
+					if lit, ok := t.defaultLiteral(&c, src, typ); ok {
+						add += " DEFAULT " + lit
+					} else {
+						backfill = append(backfill, c)
+					}
+				}
+				ddl = append(ddl, add)
 				continue
 			}
 			if _, err := t.d.Converter(&c.Type, src, have); err != nil {
@@ -387,7 +400,56 @@ func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *t
 		}
 		st.info = info
 	}
+	for _, c := range backfill {
+		// The source's existing rows got the column's default when it was added, without
+		// a change event for each: give the follower's rows the same.
+		have, ok := st.info.Column(c.Name)
+		if !ok {
+			return fmt.Errorf("target table %s: column %s not found after adding it", tt, c.Name)
+		}
+		conv, err := t.d.Converter(&c.Type, src, have)
+		if err != nil {
+			return fmt.Errorf("target table %s: default of added column %s: %w", tt, c.Name, err)
+		}
+		v, err := conv(c.Default)
+		if err != nil {
+			return fmt.Errorf("target table %s: default of added column %s: %w", tt, c.Name, err)
+		}
+		update := "UPDATE " + name + " SET " + t.d.Quote(c.Name) + " = " + t.d.Placeholder(1)
+		if err := q.Exec(ctx, update, v); err != nil {
+			return fmt.Errorf("fill added column %s of %s with its default: %w", c.Name, tt, err)
+		}
+	}
 	return nil
+}
+
+// defaultLiteral renders column c's default as a quoted SQL literal for a column of
+// type typ, when its driver value is text or a number without characters that quote
+// differently between engines (a backslash).
+func (t *Target) defaultLiteral(c *event.Column, src Source, typ string) (string, bool) {
+	conv, err := t.d.Converter(&c.Type, src, Column{Name: c.Name, Type: typ})
+	if err != nil {
+		return "", false
+	}
+	v, err := conv(c.Default)
+	if err != nil {
+		return "", false
+	}
+	var text string
+	switch x := v.(type) {
+	case string:
+		text = x
+	case int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, bool:
+		text = fmt.Sprint(x)
+	case fmt.Stringer:
+		text = x.String()
+	default:
+		return "", false
+	}
+	if strings.ContainsAny(text, "\\\x00") {
+		return "", false
+	}
+	return "'" + strings.ReplaceAll(text, "'", "''") + "'", true
 }
 
 // describeType renders an event type for error messages.
