@@ -385,6 +385,11 @@ func (t *Target) fit(ctx context.Context, q Querier, tt sinks.TargetTable, st *t
 		t.log.Info("changing target table", "sink", t.opts.Name, "table", tt.String(), "ddl", s)
 		if err := q.Exec(ctx, s); err != nil {
 			if sinks.DDLConflict(err) {
+				// Another transaction changed the table: forget its cached shape, so the
+				// retry describes it again and finds the change made.
+				t.mu.Lock()
+				delete(t.tables, tt)
+				t.mu.Unlock()
 				return fmt.Errorf("change target table %s for %s: %s: %w (%w)", tt, tbl.ID, s, sinks.ErrConflict, err)
 			}
 			return fmt.Errorf("change target table %s for %s: %s: %w", tt, tbl.ID, s, err)
