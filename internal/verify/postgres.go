@@ -103,7 +103,9 @@ func (r *pgReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 func pgKind(c *Column, typname, typtype, category string) {
 	switch {
 	case category == "A":
-		c.Kind = KindString // arrays by their text form
+		// Arrays as JSON arrays: the MySQL and DuckDB sinks write them as JSON (or lists),
+		// and JSON compares them across engines.
+		c.Kind, c.cast = KindJSON, "array"
 		return
 	case typtype == "e":
 		c.Kind = KindString
@@ -148,6 +150,8 @@ func pgSelect(c *Column) string {
 	case "interval":
 		// µs; a month is 30 days, as extract(epoch) counts
 		return "(extract(epoch FROM " + id + ") * 1000000)::numeric(30,0)::text"
+	case "array":
+		return "to_jsonb(" + id + ")::text"
 	}
 	return id + "::text"
 }
