@@ -22,6 +22,11 @@ bench: deps build
 bench-mysql: deps build
 	bench/mysql.sh
 
+# Dovetail's Postgres sink against Postgres logical replication, catching up on one backlog.
+.PHONY: bench-sink
+bench-sink: deps build
+	bench/sink.sh
+
 lint:
 	gofmt -l . | (! grep .)
 	$(GO) vet ./...
