@@ -1,12 +1,9 @@
 package pipelines_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
@@ -19,10 +16,7 @@ import (
 func TestMariaDBToFollowers(t *testing.T) {
 	t.Parallel()
 	src := testmaria.NewDB(t)
-	db := src[strings.LastIndex(src, "/")+1:]
-	if i := strings.IndexByte(db, '?'); i >= 0 {
-		db = db[:i]
-	}
+	db := mariaDB(t, src)
 	pgDst, myDst := testpg.NewDB(t), testmaria.NewDB(t)
 	testmaria.Exec(t, src, `CREATE TABLE orders (
 		id BIGINT UNSIGNED PRIMARY KEY,
@@ -43,14 +37,8 @@ func TestMariaDBToFollowers(t *testing.T) {
 	)`)
 	h := newHarness(t, src, []string{db + ".orders"}, "")
 	h.kind = "mysql"
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: pg
-    kind: postgres
-    dsn: %q
-  - name: maria
-    kind: mysql
-    dsn: %q
-`, pgDst, myDst)
+	h.addSink("pg", "postgres", pgDst)
+	h.addSink("maria", "mysql", myDst)
 	h.start()
 	var stmts []string
 	for i := 1; i <= 300; i++ {
@@ -70,19 +58,17 @@ func TestMariaDBToFollowers(t *testing.T) {
 	}
 	testmaria.Exec(t, src, stmts...)
 
-	var out strings.Builder
-	equal, err := pipelines.Verify(context.Background(), h.cfg,
-		pipelines.VerifyOptions{Wait: 2 * time.Minute, Rechecks: 2, Brokers: h.brokers}, &out, slog.New(slog.DiscardHandler))
-	t.Logf("verify:\n%s", out.String())
-	if err != nil || !equal {
-		t.Fatalf("verify: equal %v, err %v", equal, err)
+	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
+	t.Logf("verify:\n%s", out)
+	if !equal {
+		t.Fatal("a follower differs from the source")
 	}
 	for _, sink := range []string{"sink pg (postgres)", "sink maria (mysql)"} {
-		if !strings.Contains(out.String(), sink) {
+		if !strings.Contains(out, sink) {
 			t.Errorf("no report of %s", sink)
 		}
 	}
-	if n := strings.Count(out.String(), "OK        "+db+".orders -> orders: 270 rows compared"); n != 2 {
+	if n := strings.Count(out, "OK        "+db+".orders -> orders: 270 rows compared"); n != 2 {
 		t.Errorf("%d followers equal with 270 rows, want 2", n)
 	}
 }
@@ -96,11 +82,7 @@ func TestPostgresToMariaDB(t *testing.T) {
 		id bigint PRIMARY KEY, owner text NOT NULL, balance numeric(14,2), rate double precision, active boolean,
 		opened date, seen timestamptz, at timestamp(3), tags text[], doc jsonb, uid uuid, raw bytea, small smallint)`)
 	h := newHarness(t, src, []string{"public.accounts"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: maria
-    kind: mysql
-    dsn: %q
-`, dst)
+	h.addSink("maria", "mysql", dst)
 	h.start()
 	testpg.Exec(t, src,
 		`INSERT INTO accounts SELECT i, 'owner ' || i || ' é😀', i * 10.5, i / 3.0, i % 2 = 0, date '2024-01-01' + i,
@@ -109,11 +91,9 @@ func TestPostgresToMariaDB(t *testing.T) {
 			decode(lpad(to_hex(i), 4, '0'), 'hex'), i % 100 FROM generate_series(1, 400) i`,
 		`UPDATE accounts SET balance = NULL, tags = NULL, active = NULL WHERE id % 7 = 0`,
 		`DELETE FROM accounts WHERE id % 13 = 0`)
-	var out strings.Builder
-	equal, err := pipelines.Verify(context.Background(), h.cfg,
-		pipelines.VerifyOptions{Wait: 2 * time.Minute, Rechecks: 2, Brokers: h.brokers}, &out, slog.New(slog.DiscardHandler))
-	t.Logf("verify:\n%s", out.String())
-	if err != nil || !equal {
-		t.Fatalf("verify: equal %v, err %v", equal, err)
+	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
+	t.Logf("verify:\n%s", out)
+	if !equal {
+		t.Fatal("a follower differs from the source")
 	}
 }

@@ -244,6 +244,43 @@ func (h *harness) pythonDecode(topics ...string) []map[string]any {
 	return recs
 }
 
+// addSink appends a sink to the config: name, kind and dsn, then "key: value" lines.
+func (h *harness) addSink(name, kind, dsn string, keys ...string) {
+	if h.sinksYAML == "" {
+		h.sinksYAML = "sinks:\n"
+	}
+	h.sinksYAML += fmt.Sprintf("  - name: %s\n    kind: %s\n    dsn: %q\n", name, kind, dsn)
+	for _, k := range keys {
+		h.sinksYAML += "    " + k + "\n"
+	}
+}
+
+// verify runs pipelines.Verify against the running pipeline, waiting up to two minutes
+// for the followers, and returns its report and whether every table is equal.
+func (h *harness) verify(opts pipelines.VerifyOptions) (string, bool) {
+	h.t.Helper()
+	if opts.Wait == 0 {
+		opts.Wait = 2 * time.Minute
+	}
+	opts.Brokers = h.brokers
+	var out strings.Builder
+	equal, err := pipelines.Verify(context.Background(), h.cfg, opts, &out, slog.New(slog.DiscardHandler))
+	if err != nil {
+		h.t.Fatalf("verify: %v\n%s", err, out.String())
+	}
+	return out.String(), equal
+}
+
+// mariaDB returns the database of a testmaria DSN.
+func mariaDB(t *testing.T, dsn string) string {
+	t.Helper()
+	d, err := testmaria.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.DB
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) {

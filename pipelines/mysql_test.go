@@ -20,10 +20,7 @@ import (
 func TestMySQLEndToEnd(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	db := dsn[strings.LastIndex(dsn, "/")+1:]
-	if i := strings.IndexByte(db, '?'); i >= 0 {
-		db = db[:i]
-	}
+	db := mariaDB(t, dsn)
 	testmaria.Exec(t, dsn, `CREATE TABLE items (
 		id BIGINT UNSIGNED PRIMARY KEY,
 		name VARCHAR(50) CHARACTER SET utf8mb4,
@@ -117,10 +114,7 @@ func TestMySQLEndToEnd(t *testing.T) {
 func TestMySQLSchemaHistory(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	db := dsn[strings.LastIndex(dsn, "/")+1:]
-	if i := strings.IndexByte(db, '?'); i >= 0 {
-		db = db[:i]
-	}
+	db := mariaDB(t, dsn)
 	testmaria.Exec(t, dsn, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20), qty INT)`)
 	h := newHarness(t, dsn, []string{db + ".items"}, "")
 	h.kind = "mysql"
@@ -205,10 +199,7 @@ func TestMySQLSchemaHistory(t *testing.T) {
 func TestMySQLSchemaEvolution(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	db := dsn[strings.LastIndex(dsn, "/")+1:]
-	if i := strings.IndexByte(db, '?'); i >= 0 {
-		db = db[:i]
-	}
+	db := mariaDB(t, dsn)
 	testmaria.Exec(t, dsn, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))`)
 	h := newHarness(t, dsn, []string{db + ".items"}, "")
 	h.kind = "mysql"

@@ -24,15 +24,6 @@ import (
 // it says it differs. The reference for values is Debezium's MySqlValueConverters and its
 // binlog RowDeserializers.
 
-// mysqlDB returns the database name of a testmaria DSN.
-func mysqlDB(dsn string) string {
-	db := dsn[strings.LastIndex(dsn, "/")+1:]
-	if i := strings.IndexByte(db, '?'); i >= 0 {
-		db = db[:i]
-	}
-	return db
-}
-
 // wkb is the little-endian WKB of a geometry: byte order 1, the type, then the doubles.
 func wkb(typ uint32, coords ...float64) []byte {
 	b := binary.LittleEndian.AppendUint32([]byte{1}, typ)
@@ -256,7 +247,7 @@ func TestMySQLTypes(t *testing.T) {
 	t.Parallel()
 	cases := mysqlTypeCases()
 	dsn := testmaria.NewDB(t)
-	db := mysqlDB(dsn)
+	db := mariaDB(t, dsn)
 	notNull := func(c typeCase) bool { return strings.Contains(c.ddl, "NOT NULL") }
 	var cols, lits, nulls []string
 	for _, c := range cases {
@@ -394,7 +385,7 @@ func TestMySQLTypes(t *testing.T) {
 func TestMySQLTypesDDL(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	db := mysqlDB(dsn)
+	db := mariaDB(t, dsn)
 	testmaria.Exec(t, dsn, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20), qty INT NOT NULL, note VARCHAR(10))`)
 	h := newHarness(t, dsn, []string{db + ".items"}, "")
 	h.kind = "mysql"

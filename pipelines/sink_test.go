@@ -59,14 +59,7 @@ func TestSinkPostgres(t *testing.T) {
 	src, dst := testpg.NewDB(t), testpg.NewDB(t)
 	testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, name text, price numeric(10,2), tags text[], doc jsonb, at timestamptz)`)
 	h := newHarness(t, src, []string{"public.items"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-    batch_size: 50
-    linger: 10ms
-    parallelism: 2
-`, dst)
+	h.addSink("replica", "postgres", dst, "batch_size: 50", "linger: 10ms", "parallelism: 2")
 	h.start()
 	testpg.Exec(t, src,
 		`INSERT INTO items SELECT i, 'item ' || i, i * 1.25, ARRAY['a', 'b'], jsonb_build_object('i', i), '2024-01-02T03:04:05Z' FROM generate_series(1, 200) i`,
@@ -98,11 +91,7 @@ func TestVerify(t *testing.T) {
 	testpg.Exec(t, src, `CREATE TABLE accounts (id int PRIMARY KEY, balance numeric(12,2), note text)`,
 		`INSERT INTO accounts SELECT i, i * 10, 'n' || i FROM generate_series(1, 500) i`)
 	h := newHarness(t, src, []string{"public.accounts"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-`, dst)
+	h.addSink("replica", "postgres", dst)
 	h.start()
 	testpg.Exec(t, src, `UPDATE accounts SET balance = balance + 1 WHERE id <= 100`)
 	// The rows inserted before the start are not in Kafka (no snapshot yet): insert them
@@ -146,13 +135,7 @@ func TestSinkPgbench(t *testing.T) {
 	// it starts), then a small scale-1 data set.
 	testpg.Pgbench(t, src, "-i", "-I", "dtp", "-q")
 	h := newHarness(t, src, []string{"public.pgbench_*"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-    batch_size: 500
-    parallelism: 3
-`, dst)
+	h.addSink("replica", "postgres", dst, "batch_size: 500", "parallelism: 3")
 	h.start()
 	testpg.Exec(t, src,
 		`INSERT INTO pgbench_branches VALUES (1, 0, '')`,
@@ -160,21 +143,19 @@ func TestSinkPgbench(t *testing.T) {
 		`INSERT INTO pgbench_accounts SELECT i, 1, 0, '' FROM generate_series(1, 5000) i`)
 	testpg.Pgbench(t, src, "-n", "-c", "4", "-j", "2", "-t", "150")
 
-	var out strings.Builder
-	equal, err := pipelines.Verify(context.Background(), h.cfg,
-		pipelines.VerifyOptions{Wait: 2 * time.Minute, Rechecks: 2, Brokers: h.brokers}, &out, slog.New(slog.DiscardHandler))
-	if err != nil || !equal {
-		t.Fatalf("verify: equal %v, err %v\n%s", equal, err, out.String())
+	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
+	if !equal {
+		t.Fatalf("verify: the follower differs\n%s", out)
 	}
 	for _, table := range []string{"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"} {
-		if !strings.Contains(out.String(), "OK        public."+table+" -> "+table) {
-			t.Errorf("%s not compared equal:\n%s", table, out.String())
+		if !strings.Contains(out, "OK        public."+table+" -> "+table) {
+			t.Errorf("%s not compared equal:\n%s", table, out)
 		}
 	}
 	if n := pgRows(t, dst, `SELECT count(*) FROM pgbench_history`); len(n) != 1 || n[0] != "600" {
 		t.Errorf("follower history rows %v, want 600", n)
 	}
-	t.Logf("verify:\n%s", out.String())
+	t.Logf("verify:\n%s", out)
 }
 
 // TestSinkTargetOutage stops the follower's server while changes keep coming: the sink
@@ -186,12 +167,7 @@ func TestSinkTargetOutage(t *testing.T) {
 	dst := follower.NewDB(t)
 	testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
 	h := newHarness(t, src, []string{"public.items"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-    batch_size: 20
-`, dst)
+	h.addSink("replica", "postgres", dst, "batch_size: 20")
 	h.start()
 	testpg.Exec(t, src, `INSERT INTO items SELECT i, 0 FROM generate_series(1, 100) i`)
 	const q = `SELECT id, v FROM items ORDER BY id`
@@ -237,11 +213,7 @@ func TestSinkPoison(t *testing.T) {
 			src, dst := testpg.NewDB(t), testpg.NewDB(t)
 			testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
 			h := newHarness(t, src, []string{"public.items"}, "")
-			h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-`, dst)
+			h.addSink("replica", "postgres", dst)
 			if dlq {
 				h.sinksYAML += "    dead_letter_topic: " + h.name + ".dlq\n"
 			}
@@ -299,12 +271,7 @@ func TestSinkIncompatibleTarget(t *testing.T) {
 	testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v int)`)
 	testpg.Exec(t, dst, `CREATE TABLE items (id int PRIMARY KEY, v date)`)
 	h := newHarness(t, src, []string{"public.items"}, "")
-	h.sinksYAML = fmt.Sprintf(`sinks:
-  - name: replica
-    kind: postgres
-    dsn: %q
-    schema_evolution: none
-`, dst)
+	h.addSink("replica", "postgres", dst, "schema_evolution: none")
 	h.start()
 	testpg.Exec(t, src, `INSERT INTO items VALUES (1, 1)`)
 	select {
