@@ -38,6 +38,7 @@
 # Environment: BENCH_SCALE (pgbench scale, default 2), BENCH_TX (TPC-B transactions, default
 # 200000: with scale 2, about 1M row changes), BENCH_CLIENTS (default 4), BENCH_PARALLELISM
 # and BENCH_BATCH (the sink's parallelism and batch_size; default: the config's defaults),
+# BENCH_PARTITIONS (Kafka partitions per table, default 1, the config's default),
 # DOVETAIL_BIN (default: built from this tree into the temp dir), BENCH_KEEP=1 keeps the
 # temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone, BENCH_PROFILE=1 records the timed
 # apply-only sink with `perf record -g` (perf-apply.data in the temp dir, which is then kept).
@@ -51,6 +52,7 @@ TX=${BENCH_TX:-200000}
 CLIENTS=${BENCH_CLIENTS:-4}
 PAR=${BENCH_PARALLELISM:-}
 BATCH=${BENCH_BATCH:-}
+PARTS=${BENCH_PARTITIONS:-1}
 RECORD=${BENCH_RECORD:-1}
 cmdline="make bench-sink"
 knobs=
@@ -59,6 +61,7 @@ knobs=
 [ "$CLIENTS" = 4 ] || knobs+="BENCH_CLIENTS=$CLIENTS "
 [ -z "$PAR" ] || knobs+="BENCH_PARALLELISM=$PAR "
 [ -z "$BATCH" ] || knobs+="BENCH_BATCH=$BATCH "
+[ "$PARTS" = 1 ] || knobs+="BENCH_PARTITIONS=$PARTS "
 cmdline="$knobs$cmdline"
 PERCLIENT=$(( (TX + CLIENTS - 1) / CLIENTS ))
 TX=$(( PERCLIENT * CLIENTS ))
@@ -164,6 +167,7 @@ source:
   heartbeat_interval: 0s
 kafka:
   listen: 127.0.0.1:$bport
+  partitions: $PARTS
 schema_registry:
   listen: 127.0.0.1:$rport
 http:
@@ -290,16 +294,18 @@ walsender() { src -c "SELECT active_pid FROM pg_replication_slots WHERE slot_nam
 backends() { dst "$1" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$1' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"; }
 marker() { [ "$(dst "$1" -c 'SELECT count(*) FROM bench_mark WHERE id = 2')" = 1 ]; }
 
-# change_topic_ends: "topic:partition:end" of every change topic (bench.<schema>.<table>),
-# sorted.
+# change_topic_ends: "topic:partition:end" of every non-empty partition of every change
+# topic (bench.<schema>.<table>), sorted.
 change_topic_ends() {
-  local t
+  local t p
   for t in $(kcat -b "127.0.0.1:$bport" -L 2>/dev/null | sed -n 's/^ *topic "\(bench\.[^.]*\.[^.]*\)" with.*/\1/p'); do
-    kcat -b "127.0.0.1:$bport" -Q -t "$t:0:-1" 2>/dev/null | awk '{ gsub(/[][]/, "", $2); print $1 ":" $2 ":" $4 }'
-  done | sort
+    for p in $(seq 0 $((PARTS - 1))); do
+      kcat -b "127.0.0.1:$bport" -Q -t "$t:$p:-1" 2>/dev/null | awk '{ gsub(/[][]/, "", $2); if ($4 > 0) print $1 ":" $2 ":" $4 }'
+    done
+  done | LC_ALL=C sort
 }
 # applied SINK DB: "topic:partition:next offset" of every partition SINK stored in DB, sorted.
-applied() { dst "$2" -c "SELECT topic || ':' || partition || ':' || (\"offset\" + 1) FROM dovetail_offsets WHERE sink = 'bench/$1' ORDER BY 1"; }
+applied() { dst "$2" -c "SELECT topic || ':' || partition || ':' || (\"offset\" + 1) FROM dovetail_offsets WHERE sink = 'bench/$1'" | LC_ALL=C sort; }
 # caught_up SINK DB: DB has the end marker and SINK applied every change topic to its end.
 caught_up() {
   marker "$2" || return 1
@@ -454,7 +460,7 @@ section=$(cat <<EOF
 - Each catches up alone, timed from its start until the follower has everything: native
   until the subscriber has the end marker; Dovetail until its follower has the end marker
   and the sink's \`dovetail_offsets\` reach every change topic's end. Rates are source row
-  changes per second. Dovetail's sink: $sinkopts; embedded Kafka, 1 partition per table.
+  changes per second. Dovetail's sink: $sinkopts; embedded Kafka, $PARTS partition(s) per table.
 
 | replay | time | rate | CPU seconds | peak RSS |
 | --- | --- | --- | --- | --- |
