@@ -208,6 +208,9 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 	if err != nil {
 		return fmt.Errorf("%s: schema registry: %w", cfg.File, err)
 	}
+	if len(sinkSpecs) > 0 && cfg.Kafka.Partitions > 1 {
+		log.Warn("kafka.partitions > 1: a follower applies a TRUNCATE in order with the rows of its own partition only; rows of the other partitions may land before or after it")
+	}
 	for _, s := range sinkSpecs {
 		w.Sinks = append(w.Sinks, &SinkRunner{
 			Name:        cfg.Name + "/" + s.cfg.Name,

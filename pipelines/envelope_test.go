@@ -68,7 +68,8 @@ func TestEnvelopes(t *testing.T) {
 		`INSERT INTO plain_keys VALUES (7, 'x')`,
 		`UPDATE plain_keys SET note = 'y' WHERE id = 7`,
 		`DELETE FROM plain_keys WHERE id = 7`,
-		`INSERT INTO logs (line) VALUES ('hello')`)
+		`INSERT INTO logs (line) VALUES ('hello')`,
+		`INSERT INTO logs (line) SELECT 'line ' || i FROM generate_series(1, 20) i`)
 
 	topic := h.name + ".public.orders"
 	// create, update, delete, tombstone, truncate
@@ -188,10 +189,17 @@ func TestEnvelopes(t *testing.T) {
 		t.Errorf("delete not followed by a tombstone")
 	}
 
-	// A table without a key: null keys, inserts work.
-	logs := h.waitRecords(h.name+".public.logs", 1)
+	// A table without a key: null keys, inserts work, and all its records share one
+	// partition (of 3), so a follower applies them in order.
+	logs := h.waitRecords(h.name+".public.logs", 21)
 	if logs[0].Key != nil {
 		t.Errorf("keyless table record has key %x, want null", logs[0].Key)
+	}
+	for _, m := range logs {
+		if m.Partition != logs[0].Partition {
+			t.Errorf("keyless records in partitions %d and %d, want one partition", logs[0].Partition, m.Partition)
+			break
+		}
 	}
 	if after := plain(h.decode(logs[0].Value)).(map[string]any)["after"].(map[string]any); after["line"] != "hello" {
 		t.Errorf("keyless insert after = %v", after)

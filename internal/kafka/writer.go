@@ -77,8 +77,11 @@ func NewWriter(brokers []string, opts WriterOptions) (*kafka.Writer, error) {
 		return nil, fmt.Errorf("new kafka writer: %w", err)
 	}
 	w := &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Balancer:     &kafka.Murmur2Balancer{},
+		Addr: kafka.TCP(brokers...),
+		// Consistent: records without a key (keyless tables, truncates) hash like an
+		// empty key, so all of a topic's go to one partition and keep their order (a
+		// follower replays a keyless table's insert and delete in the source's order).
+		Balancer:     &kafka.Murmur2Balancer{Consistent: true},
 		RequiredAcks: kafka.RequireAll,
 		MaxAttempts:  MaxAttempts,
 		BatchSize:    opts.BatchSize,
