@@ -318,7 +318,11 @@ func (a *applier) run(ctx context.Context, gen *kafka.Generation, tps []sinks.To
 	for _, tp := range tps {
 		g.Go(func() error { return r.fetch(gctx, tp, stored, msgs) })
 	}
+	// Two stages that overlap: while the target applies one batch, the next is read,
+	// decoded and planned.
+	ready := make(chan *prepared, 1)
 	g.Go(func() error {
+		defer close(ready)
 		linger := r.Linger
 		if linger <= 0 {
 			linger = 100 * time.Millisecond
@@ -343,11 +347,25 @@ func (a *applier) run(ctx context.Context, gen *kafka.Generation, tps []sinks.To
 					continue
 				}
 			}
-			if err := a.apply(gctx, batch, log); err != nil {
+			p, err := a.prepare(gctx, batch)
+			if err != nil {
+				return err
+			}
+			select {
+			case ready <- p:
+			case <-gctx.Done():
+				return nil
+			}
+			batch = nil
+		}
+	})
+	g.Go(func() error {
+		for p := range ready {
+			if err := a.apply(gctx, p, log); err != nil {
 				return err
 			}
 			commit := map[string]map[int]int64{}
-			for _, m := range batch {
+			for _, m := range p.msgs {
 				if commit[m.tp.Topic] == nil {
 					commit[m.tp.Topic] = map[int]int64{}
 				}
@@ -357,10 +375,17 @@ func (a *applier) run(ctx context.Context, gen *kafka.Generation, tps []sinks.To
 			if err := gen.CommitOffsets(commit); err != nil && gctx.Err() == nil {
 				log.Debug("commit offsets to the group failed", "err", err)
 			}
-			batch = batch[:0]
 		}
+		return nil
 	})
 	return g.Wait()
+}
+
+// prepared is a batch read from Kafka, decoded and planned.
+type prepared struct {
+	msgs []message
+	recs []sinks.Record
+	plan *sinks.Batch // nil when planning failed: apply finds the record at fault
 }
 
 // connect opens the applier's target connection, retrying while the target is
@@ -448,7 +473,7 @@ func (r *SinkRunner) fetch(ctx context.Context, tp sinks.TopicPartition, stored 
 // apply decodes and applies one batch, retrying while the target is unavailable. A
 // batch the target rejects is applied record by record to find the bad one, which goes
 // to the dead-letter topic, or stops the sink.
-func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) error {
+func (a *applier) prepare(ctx context.Context, batch []message) (*prepared, error) {
 	r := a.r
 	recs := make([]sinks.Record, 0, len(batch))
 	for _, m := range batch {
@@ -465,11 +490,11 @@ func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) 
 			return err // others: the registry could not be asked; retry
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if bad != nil {
 			if err := r.reject(ctx, m, fmt.Errorf("decode: %w", bad)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if cr.Kind == schema.RecordChange {
@@ -477,20 +502,35 @@ func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) 
 		}
 		recs = append(recs, rec) // tombstones, messages and rejected records move the offset only
 	}
-	err := a.applyRecords(ctx, recs)
+	p := &prepared{msgs: batch, recs: recs}
+	if b, err := sinks.Plan(recs, r.Naming); err == nil {
+		p.plan = b
+	}
+	return p, nil
+}
+
+// apply applies a prepared batch, retrying while the target is unavailable. A batch
+// the target rejects is applied record by record to find the bad one, which goes to
+// the dead-letter topic, or stops the sink.
+func (a *applier) apply(ctx context.Context, p *prepared, log *slog.Logger) error {
+	r := a.r
+	err := errors.New("the batch could not be planned")
+	if p.plan != nil {
+		err = a.applyPlan(ctx, p.plan, len(p.recs))
+	}
 	if err == nil || ctx.Err() != nil {
 		return err
 	}
-	if len(recs) == 1 {
-		return r.rejectRecord(ctx, batch, recs[0], err)
+	if len(p.recs) == 1 {
+		return r.rejectRecord(ctx, p.msgs, p.recs[0], err)
 	}
-	log.Warn("target rejected a batch; applying its records one by one to find the bad one", "err", err, "records", len(recs))
-	for _, rec := range recs {
+	log.Warn("target rejected a batch; applying its records one by one to find the bad one", "err", err, "records", len(p.recs))
+	for _, rec := range p.recs {
 		if err := a.applyRecords(ctx, []sinks.Record{rec}); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
-			if err := r.rejectRecord(ctx, batch, rec, err); err != nil {
+			if err := r.rejectRecord(ctx, p.msgs, rec, err); err != nil {
 				return err
 			}
 			// Move the offset past the bad record.
@@ -505,18 +545,24 @@ func (a *applier) apply(ctx context.Context, batch []message, log *slog.Logger) 
 // applyRecords plans and applies records in one target transaction, retrying with
 // backoff while the target is unavailable. It returns the target's rejection.
 func (a *applier) applyRecords(ctx context.Context, recs []sinks.Record) error {
-	r := a.r
-	b, err := sinks.Plan(recs, r.Naming)
+	b, err := sinks.Plan(recs, a.r.Naming)
 	if err != nil {
 		return err
 	}
+	return a.applyPlan(ctx, b, len(recs))
+}
+
+// applyPlan applies a planned batch of n records in one target transaction, retrying
+// with backoff while the target is unavailable. It returns the target's rejection.
+func (a *applier) applyPlan(ctx context.Context, b *sinks.Batch, n int) error {
+	r := a.r
 	var rejected error
-	err = r.retry(ctx, "apply a batch", func() error {
+	err := r.retry(ctx, "apply a batch", func() error {
 		start := time.Now()
 		err := a.target.Apply(ctx, b)
 		if err == nil {
 			r.metrics.applySeconds.Observe(time.Since(start).Seconds())
-			r.metrics.applied.Add(float64(len(recs)))
+			r.metrics.applied.Add(float64(n))
 			return nil
 		}
 		if sinks.Unavailable(err) {
