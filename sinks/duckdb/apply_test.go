@@ -10,6 +10,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // TestApply applies changes of every kind and checks the replica's rows.
@@ -18,7 +19,7 @@ func TestApply(t *testing.T) {
 	keyed := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
 	twoKey := pgTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
 	keyless := pgTable("t", nil, col("line", textType, true), col("n", intType, true))
-	odd := pgTable("t", nil, col("j", ty(event.KindString, nameJSON, "json"), true), col("l", arrayType(intType), true),
+	odd := pgTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("l", arrayType(intType), true),
 		col("f", ty(event.KindFloat64, "", "float8"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
@@ -221,7 +222,7 @@ func TestTargetErrors(t *testing.T) {
 	t.Parallel()
 	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
 	mysqlTime := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-		col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}
+		col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
 	for _, tc := range []struct {
 		name   string
 		ddl    string
@@ -244,7 +245,7 @@ func TestTargetErrors(t *testing.T) {
 			upsert(mysqlTime, int32(1), int64(-1_500_000)),
 			"column d (TIME): time -00:00:01.5 is outside 00:00:00..24:00:00"},
 		{"JSON lists", "CREATE TABLE t (id INTEGER PRIMARY KEY, j JSON[])", sinks.Options{},
-			upsert(pgTable("t", []int{0}, col("id", intType, false), col("j", arrayType(ty(event.KindString, nameJSON, "json")), true)), int32(1), []any{"{}"}),
+			upsert(pgTable("t", []int{0}, col("id", intType, false), col("j", arrayType(ty(event.KindString, sqlapply.NameJSON, "json")), true)), int32(1), []any{"{}"}),
 			"JSON lists are not supported (want VARCHAR[])"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -268,9 +269,9 @@ func TestTargetErrors(t *testing.T) {
 			col("id", ty(event.KindInt64, "", "bigint"), false),
 			col("u", decimalType(20, 0, "bigint unsigned"), true),
 			col("n", decimalType(65, 30, "decimal(65,30)"), true),
-			col("d", ty(event.KindInt64, nameMicroTime, "time"), true),
+			col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true),
 			col("f", ty(event.KindFloat32, "", "float"), true),
-			col("z", ty(event.KindString, nameZonedTimestamp, "timestamp"), true)}}
+			col("z", ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp"), true)}}
 		newFeed().apply(t, tg, upsert(tb, int64(-1), rat("18446744073709551615"), rat("1.5"), int64(-3_600_000_000), float32(0.1), "2024-01-01T00:00:00Z"))
 		wantRows(t, tg, "SELECT id, u, n, CAST(d AS VARCHAR), f, z FROM t", "-1|18446744073709551615|1.5|-01:00:00|0.1|2024-01-01T00:00:00Z")
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // BenchmarkUpsert10k applies batches of 10,000 upserts (a pgbench-like accounts table:
@@ -23,7 +24,7 @@ func BenchmarkUpsert10k(b *testing.B) {
 				col("bid", intType, false),
 				col("abalance", decimalType(12, 2, "numeric(12,2)"), false),
 				col("filler", ty(event.KindString, "", "varchar(84)"), true),
-				col("updated", ty(event.KindInt64, nameMicroTimestamp, "timestamp"), true))
+				col("updated", ty(event.KindInt64, sqlapply.NameMicroTimestamp, "timestamp"), true))
 			changes := func(i int) []*event.Change {
 				cs := make([]*event.Change, rows)
 				for j := range cs {

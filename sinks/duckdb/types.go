@@ -11,42 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
-)
-
-// Kafka Connect and Debezium logical type names.
-const (
-	nameDecimal        = "org.apache.kafka.connect.data.Decimal"
-	nameVarDecimal     = "io.debezium.data.VariableScaleDecimal"
-	nameDate           = "io.debezium.time.Date"
-	nameTime           = "io.debezium.time.Time"
-	nameMicroTime      = "io.debezium.time.MicroTime"
-	nameTimestamp      = "io.debezium.time.Timestamp"
-	nameMicroTimestamp = "io.debezium.time.MicroTimestamp"
-	nameZonedTimestamp = "io.debezium.time.ZonedTimestamp"
-	nameZonedTime      = "io.debezium.time.ZonedTime"
-	nameMicroDuration  = "io.debezium.time.MicroDuration"
-	nameYear           = "io.debezium.time.Year"
-	nameJSON           = "io.debezium.data.Json"
-	nameUUID           = "io.debezium.data.Uuid"
-	nameXML            = "io.debezium.data.Xml"
-	nameEnum           = "io.debezium.data.Enum"
-	nameEnumSet        = "io.debezium.data.EnumSet"
-	nameLtree          = "io.debezium.data.Ltree"
-	nameBits           = "io.debezium.data.Bits"
-)
-
-// Debezium's stand-ins for Postgres's ±infinity (see sources/postgres).
-const (
-	dateInfinity        = -2147472692
-	dateNegInfinity     = -2147472691
-	tsInfinityMicros    = 9223372036825200000
-	tsNegInfinityMicros = -9223372036832400000
 )
 
 // DuckDB's widest DECIMAL.
@@ -152,35 +121,35 @@ func (d Dialect) ColumnType(t *event.Type, src sqlapply.Source) (string, error) 
 func (d Dialect) columnType(t *event.Type, src sqlapply.Source) (string, error) {
 	base, _ := parseType(t.SourceType)
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		return "DATE", nil
-	case nameTime, nameMicroTime:
+	case sqlapply.NameTime, sqlapply.NameMicroTime:
 		if src == sqlapply.FromMySQL {
 			return "INTERVAL", nil // a MySQL TIME is a duration, -838:59:59 to 838:59:59
 		}
 		return "TIME", nil
-	case nameTimestamp, nameMicroTimestamp:
+	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
 		return "TIMESTAMP", nil
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		return "TIMESTAMP WITH TIME ZONE", nil
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		return "TIME WITH TIME ZONE", nil
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		return "INTERVAL", nil
-	case nameYear:
+	case sqlapply.NameYear:
 		return "INTEGER", nil
-	case nameJSON:
+	case sqlapply.NameJSON:
 		if d.NoJSON {
 			return "VARCHAR", nil
 		}
 		return "JSON", nil
-	case nameUUID:
+	case sqlapply.NameUUID:
 		return "UUID", nil
-	case nameXML, nameEnum, nameEnumSet, nameLtree:
+	case sqlapply.NameXML, sqlapply.NameEnum, sqlapply.NameEnumSet, sqlapply.NameLtree:
 		return "VARCHAR", nil
-	case nameBits:
+	case sqlapply.NameBits:
 		return "BIT", nil
-	case nameVarDecimal:
+	case sqlapply.NameVarDecimal:
 		return "VARCHAR", nil
 	}
 	switch t.Kind {
@@ -215,7 +184,7 @@ func (d Dialect) columnType(t *event.Type, src sqlapply.Source) (string, error) 
 		if t.Elem.Kind == event.KindArray {
 			return "", errors.New("arrays of arrays are not supported")
 		}
-		if t.Elem.Name == nameJSON {
+		if t.Elem.Name == sqlapply.NameJSON {
 			// A VARCHAR list to JSON[] cast reads the text as one JSON array, which turns
 			// NULL elements into JSON nulls: keep the elements' text exactly instead.
 			return "VARCHAR[]", nil
@@ -271,14 +240,14 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 	text := func(c sqlapply.Convert) (sqlapply.Convert, bool, error) { return c, true, nil }
 	native := func(c sqlapply.Convert) (sqlapply.Convert, bool, error) { return c, false, nil }
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		if hb == "date" {
 			return text(convertDate)
 		}
 		return reject()
-	case nameTime, nameMicroTime:
+	case sqlapply.NameTime, sqlapply.NameMicroTime:
 		scale := int64(1)
-		if t.Name == nameTime {
+		if t.Name == sqlapply.NameTime {
 			scale = 1000
 		}
 		switch hb {
@@ -288,21 +257,21 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 			return text(clockConverter(scale, true))
 		}
 		return reject()
-	case nameTimestamp, nameMicroTimestamp:
+	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
 		scale := int64(1)
-		if t.Name == nameTimestamp {
+		if t.Name == sqlapply.NameTimestamp {
 			scale = 1000
 		}
 		if hb == "timestamp" {
 			return text(timestampConverter(scale))
 		}
 		return reject()
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		if hb == "timestamp with time zone" || hb == "varchar" {
 			return text(convertString)
 		}
 		return reject()
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		switch hb {
 		case "time with time zone":
 			return text(convertZonedTime)
@@ -310,20 +279,20 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 			return text(convertString)
 		}
 		return reject()
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		switch hb {
 		case "interval":
 			return text(clockConverter(1, false))
 		case "bigint", "hugeint":
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 		return reject()
-	case nameJSON, nameUUID, nameXML, nameEnum, nameEnumSet, nameLtree:
-		if hb == wb || hb == "varchar" || t.Name == nameJSON && hb == "json" {
+	case sqlapply.NameJSON, sqlapply.NameUUID, sqlapply.NameXML, sqlapply.NameEnum, sqlapply.NameEnumSet, sqlapply.NameLtree:
+		if hb == wb || hb == "varchar" || t.Name == sqlapply.NameJSON && hb == "json" {
 			return text(convertString)
 		}
 		return reject()
-	case nameBits:
+	case sqlapply.NameBits:
 		if hb != "bit" {
 			return reject()
 		}
@@ -331,37 +300,37 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 		if n <= 0 || n >= math.MaxInt32 {
 			n = -1
 		}
-		return text(bitsConverter(n))
+		return text(sqlapply.BitsConverter(n))
 	}
 	switch t.Kind {
 	case event.KindBoolean:
 		if hb == "boolean" {
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 	case event.KindInt8, event.KindInt16, event.KindInt32, event.KindInt64:
 		need := intRanges[wb]
 		if it, ok := intRanges[hb]; ok && it.holds(need) {
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 		if hb == "decimal" && intArg(hargs, 0)-intArg(hargs, 1) >= need.digits() {
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 	case event.KindFloat32:
 		switch hb {
 		case "float":
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		case "double":
-			return native(convertFloat32To64)
+			return native(sqlapply.ConvertFloat32To64)
 		}
 	case event.KindFloat64:
 		if hb == "double" {
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 	case event.KindDecimal, event.KindVarDecimal:
 		return decimalFits(t, want, hb, hargs)
 	case event.KindBytes:
 		if hb == "blob" {
-			return native(convertIdentity)
+			return native(sqlapply.ConvertIdentity)
 		}
 	case event.KindString:
 		if hb == "varchar" {
@@ -377,9 +346,9 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 // Postgres numeric without precision) also go into a DOUBLE or any DECIMAL column that
 // someone made for them: rounded to the column, an error when too large.
 func decimalFits(t *event.Type, want, hb string, hargs []string) (sqlapply.Convert, bool, error) {
-	conv := convertVarDecimal
+	conv := sqlapply.ConvertVarDecimal
 	if t.Kind == event.KindDecimal {
-		conv = decimalConverter(t.Scale)
+		conv = sqlapply.DecimalConverter(t.Scale)
 	}
 	wide := want == "VARCHAR"
 	switch {
@@ -404,41 +373,12 @@ func decimalFits(t *event.Type, want, hb string, hargs []string) (sqlapply.Conve
 	return nil, false, fmt.Errorf("want %s", want)
 }
 
-func convertIdentity(v any) (any, error) { return v, nil }
-
 func convertString(v any) (any, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("string value of type %T", v)
 	}
 	return s, nil
-}
-
-func convertFloat32To64(v any) (any, error) {
-	f, ok := v.(float32)
-	if !ok {
-		return nil, fmt.Errorf("float32 value of type %T", v)
-	}
-	// Through the shortest decimal form: 0.1 stays 0.1, not 0.10000000149011612.
-	return strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
-}
-
-func decimalConverter(scale int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		r, ok := v.(*big.Rat)
-		if !ok || r == nil {
-			return nil, fmt.Errorf("decimal value of type %T", v)
-		}
-		return sqlapply.DecimalString(r, scale)
-	}
-}
-
-func convertVarDecimal(v any) (any, error) {
-	d, ok := v.(event.VarDecimal)
-	if !ok {
-		return nil, fmt.Errorf("variable scale decimal value of type %T", v)
-	}
-	return sqlapply.VarDecimalString(d), nil
 }
 
 // convertZonedTime makes Debezium's ZonedTime ("07:04:56.5Z", always UTC) a TIMETZ
@@ -454,26 +394,6 @@ func convertZonedTime(v any) (any, error) {
 	return s, nil
 }
 
-func bitsConverter(n int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		b, ok := v.([]byte)
-		if !ok {
-			return nil, fmt.Errorf("bits value of type %T", v)
-		}
-		return sqlapply.BitString(b, n)
-	}
-}
-
-func intValue(v any) (int64, error) {
-	switch x := v.(type) {
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	}
-	return 0, fmt.Errorf("integer value of type %T", v)
-}
-
 // formatDate renders days since the epoch as DuckDB reads dates: YYYY-MM-DD, with (BC)
 // for years before 1.
 func formatDate(days int64) string {
@@ -485,14 +405,14 @@ func formatDate(days int64) string {
 }
 
 func convertDate(v any) (any, error) {
-	d, err := intValue(v)
+	d, err := sqlapply.IntValue(v)
 	if err != nil {
 		return nil, err
 	}
 	switch d {
-	case dateInfinity:
+	case sqlapply.DateInfinity:
 		return "infinity", nil
-	case dateNegInfinity:
+	case sqlapply.DateNegInfinity:
 		return "-infinity", nil
 	}
 	return formatDate(d), nil
@@ -502,7 +422,7 @@ func convertDate(v any) (any, error) {
 // TIME column (inDay) takes 00:00:00 to 24:00:00 only.
 func clockConverter(scale int64, inDay bool) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
@@ -517,15 +437,15 @@ func clockConverter(scale int64, inDay bool) sqlapply.Convert {
 // timestampConverter renders a timestamp counted in units of scale µs since the epoch.
 func timestampConverter(scale int64) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
 		us := n * scale
 		switch us {
-		case tsInfinityMicros:
+		case sqlapply.TsInfinityMicros:
 			return "infinity", nil
-		case tsNegInfinityMicros:
+		case sqlapply.TsNegInfinityMicros:
 			return "-infinity", nil
 		}
 		days, clock := sqlapply.SplitMicros(us)

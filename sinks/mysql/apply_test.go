@@ -7,6 +7,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // TestApply applies changes of every kind and checks the follower's rows.
@@ -18,7 +19,7 @@ func TestApply(t *testing.T) {
 	textKey := &event.Table{ID: event.TableID{Database: "src", Schema: "public", Table: "t"}, Key: []int{0},
 		Columns: []event.Column{col("k", pgText, false), col("v", pgText, true)}}
 	keyless := myTable("t", nil, col("line", textType, true), col("n", intType, true))
-	jsonless := myTable("t", nil, col("j", ty(event.KindString, nameJSON, "json"), true), col("g", ty(event.KindBytes, "", "point"), true))
+	jsonless := myTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("g", ty(event.KindBytes, "", "point"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
 		name    string
@@ -230,13 +231,13 @@ func TestTargetErrors(t *testing.T) {
 			upsert(myTable("t", []int{0}, col("id", textType, false), col("v", textType, true)), "x", "a"),
 			"target table t has no primary key or unique index on (id)"},
 		{"Postgres infinity", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("id", intType, false), col("d", ty(event.KindInt32, nameDate, "date"), true)), int32(1), int32(-2147472692)),
+			upsert(pg(col("id", intType, false), col("d", ty(event.KindInt32, sqlapply.NameDate, "date"), true)), int32(1), int32(-2147472692)),
 			"column d (date): date in year"},
 		{"NaN", "", sinks.Options{CreateTables: true},
 			upsert(pg(col("id", intType, false), col("f", ty(event.KindFloat64, "", "float8"), true)), int32(1), nan()),
 			"column f (double): NaN: MySQL has no NaN or infinity"},
 		{"numeric beyond decimal(65,30)", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("id", intType, false), col("n", ty(event.KindVarDecimal, nameVarDecimal, "numeric"), true)), int32(1),
+			upsert(pg(col("id", intType, false), col("n", ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), true)), int32(1),
 				event.VarDecimal{Scale: 31, Unscaled: bigInt("1")}),
 			"does not fit decimal(65,30)"},
 		{"text key longer than its varchar", "", sinks.Options{CreateTables: true},

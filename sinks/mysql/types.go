@@ -23,28 +23,6 @@ import (
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
-// Kafka Connect and Debezium logical type names.
-const (
-	nameDecimal        = "org.apache.kafka.connect.data.Decimal"
-	nameVarDecimal     = "io.debezium.data.VariableScaleDecimal"
-	nameDate           = "io.debezium.time.Date"
-	nameTime           = "io.debezium.time.Time"
-	nameMicroTime      = "io.debezium.time.MicroTime"
-	nameTimestamp      = "io.debezium.time.Timestamp"
-	nameMicroTimestamp = "io.debezium.time.MicroTimestamp"
-	nameZonedTimestamp = "io.debezium.time.ZonedTimestamp"
-	nameZonedTime      = "io.debezium.time.ZonedTime"
-	nameMicroDuration  = "io.debezium.time.MicroDuration"
-	nameYear           = "io.debezium.time.Year"
-	nameJSON           = "io.debezium.data.Json"
-	nameUUID           = "io.debezium.data.Uuid"
-	nameXML            = "io.debezium.data.Xml"
-	nameEnum           = "io.debezium.data.Enum"
-	nameEnumSet        = "io.debezium.data.EnumSet"
-	nameLtree          = "io.debezium.data.Ltree"
-	nameBits           = "io.debezium.data.Bits"
-)
-
 // keyLength is the varchar/varbinary length of key columns whose type has no length
 // (text, bytea, ...): MySQL cannot key TEXT or BLOB, and InnoDB keys are at most 3072
 // bytes (three utf8mb4 varchar(255) columns).
@@ -211,47 +189,47 @@ func mapType(t *event.Type, src sqlapply.Source) (string, error) {
 	base, args := parseType(t.SourceType)
 	my := fromMySQL(t, src)
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		return "date", nil
-	case nameTime:
+	case sqlapply.NameTime:
 		return withPrecision("time", timePrecision(t, src, 3)), nil
-	case nameMicroTime:
+	case sqlapply.NameMicroTime:
 		return withPrecision("time", timePrecision(t, src, 6)), nil
-	case nameTimestamp:
+	case sqlapply.NameTimestamp:
 		return withPrecision("datetime", timePrecision(t, src, 3)), nil
-	case nameMicroTimestamp:
+	case sqlapply.NameMicroTimestamp:
 		return withPrecision("datetime", timePrecision(t, src, 6)), nil
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		if my && base == "timestamp" {
 			return withPrecision("timestamp", timePrecision(t, src, 6)), nil
 		}
 		return withPrecision("datetime", timePrecision(t, src, 6)), nil
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		return withPrecision("time", timePrecision(t, src, 6)), nil
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		return "bigint", nil
-	case nameYear:
+	case sqlapply.NameYear:
 		return "year", nil
-	case nameJSON:
+	case sqlapply.NameJSON:
 		return "json", nil
-	case nameUUID:
+	case sqlapply.NameUUID:
 		return "char(36)", nil
-	case nameXML, nameLtree:
+	case sqlapply.NameXML, sqlapply.NameLtree:
 		return "longtext", nil
-	case nameEnum, nameEnumSet:
+	case sqlapply.NameEnum, sqlapply.NameEnumSet:
 		if my && (base == "enum" || base == "set") {
 			return normalizeType(t.SourceType), nil
 		}
-		if t.Name == nameEnum {
+		if t.Name == sqlapply.NameEnum {
 			return fmt.Sprintf("varchar(%d)", keyLength), nil
 		}
 		return "longtext", nil
-	case nameBits:
+	case sqlapply.NameBits:
 		if n, _ := strconv.Atoi(t.Params["length"]); n >= 1 && n <= 64 {
 			return fmt.Sprintf("bit(%d)", n), nil
 		}
 		return "longtext", nil
-	case nameVarDecimal:
+	case sqlapply.NameVarDecimal:
 		return "decimal(65,30)", nil
 	}
 	switch t.Kind {
@@ -322,9 +300,9 @@ func mapType(t *event.Type, src sqlapply.Source) (string, error) {
 func stringNeed(t *event.Type, src sqlapply.Source) (chars int, bytes int64) {
 	base, args := parseType(t.SourceType)
 	switch t.Name {
-	case nameUUID:
+	case sqlapply.NameUUID:
 		return 36, 36
-	case nameEnum:
+	case sqlapply.NameEnum:
 		if !fromMySQL(t, src) {
 			return keyLength, 4 * keyLength
 		}
@@ -334,7 +312,7 @@ func stringNeed(t *event.Type, src sqlapply.Source) (chars int, bytes int64) {
 		}
 		return n, int64(4 * n)
 	}
-	if t.Name == "" || t.Name == nameEnumSet {
+	if t.Name == "" || t.Name == sqlapply.NameEnumSet {
 		switch n := intArg(args, 0, -1); {
 		case (base == "char" || base == "varchar" || base == "bpchar") && n >= 0:
 			return n, int64(4 * n)
@@ -357,7 +335,7 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 	key := have.Class == keyClass
 	reject := func() (sqlapply.Convert, error) { return nil, fmt.Errorf("want %s", want) }
 	if normalizeType(have.Type) == want && (hb == "enum" || hb == "set") {
-		return convertIdentity, nil
+		return sqlapply.ConvertIdentity, nil
 	}
 	// Strings go into text columns that hold as many bytes, char/varchar columns that
 	// hold as many characters, and, as key columns, into any varchar (checked per value).
@@ -365,11 +343,11 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 		chars, bytes := stringNeed(t, src)
 		switch {
 		case textBytes[hb] > 0:
-			return convertIdentity, textBytes[hb] >= bytes
+			return sqlapply.ConvertIdentity, textBytes[hb] >= bytes
 		case hb == "char" || hb == "varchar":
 			m := intArg(hargs, 0, 0)
 			if chars >= 0 && m >= chars {
-				return convertIdentity, true
+				return sqlapply.ConvertIdentity, true
 			}
 			if key {
 				return lengthChecked(m), true
@@ -394,22 +372,22 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 		return reject()
 	}
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		if hb == "date" {
 			return convertDate, nil
 		}
 		return reject()
-	case nameTime, nameMicroTime:
+	case sqlapply.NameTime, sqlapply.NameMicroTime:
 		if timeFits("time") {
-			return clockConverter(map[bool]int64{true: 1000, false: 1}[t.Name == nameTime]), nil
+			return clockConverter(map[bool]int64{true: 1000, false: 1}[t.Name == sqlapply.NameTime]), nil
 		}
 		return reject()
-	case nameTimestamp, nameMicroTimestamp:
+	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
 		if timeFits("datetime") {
-			return datetimeConverter(map[bool]int64{true: 1000, false: 1}[t.Name == nameTimestamp]), nil
+			return datetimeConverter(map[bool]int64{true: 1000, false: 1}[t.Name == sqlapply.NameTimestamp]), nil
 		}
 		return reject()
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		if timeFits("timestamp", "datetime") {
 			return convertZonedTimestamp, nil
 		}
@@ -417,7 +395,7 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 			return c, nil
 		}
 		return reject()
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		if timeFits("time") {
 			return convertZonedTime, nil
 		}
@@ -425,33 +403,33 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 			return c, nil
 		}
 		return reject()
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		switch {
 		case hb == "bigint", hb == "decimal" && intArg(hargs, 0, 10)-intArg(hargs, 1, 0) >= 19:
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case hb == "time" && intArg(hargs, 0, 0) == 6:
 			return clockConverter(1), nil
 		}
 		return reject()
-	case nameYear:
+	case sqlapply.NameYear:
 		if hb == "year" || isInt(hb) && intRanges[hb][1].Int64() >= 2155 && intRanges[hb][0].Sign() <= 0 {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameJSON:
+	case sqlapply.NameJSON:
 		if hb == "json" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		if c, ok := stringFits(); ok {
 			return c, nil
 		}
 		return reject()
-	case nameUUID, nameXML, nameLtree, nameEnum, nameEnumSet:
+	case sqlapply.NameUUID, sqlapply.NameXML, sqlapply.NameLtree, sqlapply.NameEnum, sqlapply.NameEnumSet:
 		if c, ok := stringFits(); ok {
 			return c, nil
 		}
 		return reject()
-	case nameBits:
+	case sqlapply.NameBits:
 		n, _ := strconv.Atoi(t.Params["length"])
 		if n <= 0 || n >= math.MaxInt32 {
 			n = -1
@@ -463,34 +441,34 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 			return reject()
 		}
 		if textBytes[hb] > 0 || hb == "varchar" && n > 0 && intArg(hargs, 0, 0) >= n {
-			return bitStringConverter(n), nil
+			return sqlapply.BitsConverter(n), nil
 		}
 		return reject()
-	case nameVarDecimal:
+	case sqlapply.NameVarDecimal:
 		if hb == "decimal" {
 			return decimalLimits(intArg(hargs, 0, 10), intArg(hargs, 1, 0)), nil
 		}
 		if textBytes[hb] > 0 {
-			return convertVarDecimal, nil
+			return sqlapply.ConvertVarDecimal, nil
 		}
 		return reject()
 	}
 	switch t.Kind {
 	case event.KindBoolean:
 		if hb == "bit" || hb == "bool" || hb == "boolean" || isInt(hb) {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindInt8, event.KindInt16, event.KindInt32, event.KindInt64:
 		lo, hi := sourceRange(want)
 		switch {
 		case isInt(hb):
 			if r := intRanges[hb]; r[0].Cmp(lo) <= 0 && r[1].Cmp(hi) >= 0 {
-				return convertIdentity, nil
+				return sqlapply.ConvertIdentity, nil
 			}
 		case hb == "decimal" || hb == "decimal unsigned":
 			p, s := intArg(hargs, 0, 10), intArg(hargs, 1, 0)
 			if p-s >= len(hi.String()) && (hb == "decimal" || lo.Sign() >= 0) {
-				return convertIdentity, nil
+				return sqlapply.ConvertIdentity, nil
 			}
 		}
 	case event.KindFloat32:
@@ -521,7 +499,7 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 			}
 			return decimalLimits(p, s), nil
 		case textBytes[hb] > 0:
-			return decimalConverter(t.Scale), nil
+			return sqlapply.DecimalConverter(t.Scale), nil
 		}
 	case event.KindBytes:
 		if spatial[srcBase] && fromMySQL(t, src) {
@@ -529,7 +507,7 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 				return convertGeometry, nil
 			}
 			if blobBytes[hb] > 0 {
-				return convertIdentity, nil
+				return sqlapply.ConvertIdentity, nil
 			}
 			break
 		}
@@ -544,11 +522,11 @@ func (d Dialect) Converter(t *event.Type, src sqlapply.Source, have sqlapply.Col
 		}
 		switch {
 		case blobBytes[hb] >= need:
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case hb == "binary" && srcBase == "binary" && int64(intArg(hargs, 0, 1)) == need:
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case hb == "varbinary" && int64(intArg(hargs, 0, 0)) >= need:
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case hb == "varbinary" && key:
 			return bytesLengthChecked(intArg(hargs, 0, 0)), nil
 		}
@@ -569,8 +547,6 @@ func sourceRange(want string) (lo, hi *big.Int) {
 	}
 	return r[0], r[1]
 }
-
-func convertIdentity(v any) (any, error) { return v, nil }
 
 func lengthChecked(m int) sqlapply.Convert {
 	return func(v any) (any, error) {
@@ -633,16 +609,6 @@ func convertFloat64(v any) (any, error) {
 	return f, finite(f)
 }
 
-func decimalConverter(scale int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		r, ok := v.(*big.Rat)
-		if !ok || r == nil {
-			return nil, fmt.Errorf("decimal value of type %T", v)
-		}
-		return sqlapply.DecimalString(r, scale)
-	}
-}
-
 // decimalLimits renders decimals (fixed or variable scale) for a decimal(p,s) column,
 // failing for values with more integer or fraction digits than it holds (MySQL would
 // round the fraction silently).
@@ -674,14 +640,6 @@ func decimalLimits(p, s int) sqlapply.Convert {
 	}
 }
 
-func convertVarDecimal(v any) (any, error) {
-	d, ok := v.(event.VarDecimal)
-	if !ok {
-		return nil, fmt.Errorf("variable scale decimal value of type %T", v)
-	}
-	return sqlapply.VarDecimalString(d), nil
-}
-
 // bitsConverter turns io.debezium.data.Bits (little-endian) into the big-endian bytes
 // of a bit(m) column.
 func bitsConverter(m int) sqlapply.Convert {
@@ -703,16 +661,6 @@ func bitsConverter(m int) sqlapply.Convert {
 	}
 }
 
-func bitStringConverter(n int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		b, ok := v.([]byte)
-		if !ok {
-			return nil, fmt.Errorf("bits value of type %T", v)
-		}
-		return sqlapply.BitString(b, n)
-	}
-}
-
 // convertGeometry turns WKB into MySQL's geometry storage format: a 4-byte SRID (0, the
 // source drops it) and the WKB.
 func convertGeometry(v any) (any, error) {
@@ -721,16 +669,6 @@ func convertGeometry(v any) (any, error) {
 		return nil, fmt.Errorf("geometry value of type %T", v)
 	}
 	return append([]byte{0, 0, 0, 0}, b...), nil
-}
-
-func intValue(v any) (int64, error) {
-	switch x := v.(type) {
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	}
-	return 0, fmt.Errorf("integer value of type %T", v)
 }
 
 // formatDate renders days since the epoch as YYYY-MM-DD, for years 0 to 9999.
@@ -743,7 +681,7 @@ func formatDate(days int64) (string, error) {
 }
 
 func convertDate(v any) (any, error) {
-	d, err := intValue(v)
+	d, err := sqlapply.IntValue(v)
 	if err != nil {
 		return nil, err
 	}
@@ -754,7 +692,7 @@ func convertDate(v any) (any, error) {
 // [-]HH:MM:SS.ffffff, within MySQL's ±838:59:59.999999.
 func clockConverter(scale int64) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
@@ -778,7 +716,7 @@ func formatDatetime(us int64) (string, error) {
 // datetimeConverter renders a timestamp counted in units of scale µs since the epoch.
 func datetimeConverter(scale int64) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
@@ -859,17 +797,17 @@ func arrayConverter(elem *event.Type, src sqlapply.Source) (sqlapply.Convert, er
 
 func jsonElement(t *event.Type) (sqlapply.Convert, error) {
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		return convertDate, nil
-	case nameTime:
+	case sqlapply.NameTime:
 		return clockConverter(1000), nil
-	case nameMicroTime:
+	case sqlapply.NameMicroTime:
 		return clockConverter(1), nil
-	case nameTimestamp:
+	case sqlapply.NameTimestamp:
 		return datetimeConverter(1000), nil
-	case nameMicroTimestamp:
+	case sqlapply.NameMicroTimestamp:
 		return datetimeConverter(1), nil
-	case nameJSON:
+	case sqlapply.NameJSON:
 		return func(v any) (any, error) {
 			s, _ := v.(string)
 			if !json.Valid([]byte(s)) {
@@ -877,14 +815,14 @@ func jsonElement(t *event.Type) (sqlapply.Convert, error) {
 			}
 			return json.RawMessage(s), nil
 		}, nil
-	case nameVarDecimal:
-		return convertVarDecimal, nil
-	case nameBits:
-		return bitStringConverter(-1), nil
+	case sqlapply.NameVarDecimal:
+		return sqlapply.ConvertVarDecimal, nil
+	case sqlapply.NameBits:
+		return sqlapply.BitsConverter(-1), nil
 	}
 	switch t.Kind {
 	case event.KindDecimal:
-		return decimalConverter(t.Scale), nil
+		return sqlapply.DecimalConverter(t.Scale), nil
 	case event.KindFloat32:
 		return convertFloat32To64, nil
 	case event.KindFloat64:
@@ -898,5 +836,5 @@ func jsonElement(t *event.Type) (sqlapply.Convert, error) {
 			return base64.StdEncoding.EncodeToString(b), nil
 		}, nil
 	}
-	return convertIdentity, nil
+	return sqlapply.ConvertIdentity, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // TestApply applies changes of every kind and checks the follower's rows.
@@ -15,7 +16,7 @@ func TestApply(t *testing.T) {
 	keyed := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
 	twoKey := pgTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
 	keyless := pgTable("t", nil, col("line", textType, true), col("n", intType, true))
-	jsonless := pgTable("t", nil, col("j", ty(event.KindString, nameJSON, "json"), true), col("p", ty(event.KindString, "", "point"), true))
+	jsonless := pgTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("p", ty(event.KindString, "", "point"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
 		name    string
@@ -217,7 +218,7 @@ func TestTargetErrors(t *testing.T) {
 			"target table t has no primary key or unique index on (id)"},
 		{"MySQL time beyond a day", "CREATE TABLE t (id integer PRIMARY KEY, d time(0))", sinks.Options{},
 			upsert(&event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-				col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
+				col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
 			"column d (time(0) without time zone): time -00:00:01.5 is outside 00:00:00..24:00:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,7 +241,7 @@ func TestTargetErrors(t *testing.T) {
 		testpg.Exec(t, dsn, "CREATE TABLE t (id integer PRIMARY KEY, d interval)")
 		tg := newTarget(t, dsn, sinks.Options{})
 		tb := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-			col("d", ty(event.KindInt64, nameMicroTime, "time"), true)}, Key: []int{0}}
+			col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
 		newFeed().apply(t, tg, upsert(tb, int32(1), -int64((838*3600+59*60+59)*1e6)), upsert(tb, int32(2), int64(1_500_000)))
 		wantRows(t, dsn, "SELECT id, d::text FROM t ORDER BY id", "1|-838:59:59", "2|00:00:01.5")
 	})

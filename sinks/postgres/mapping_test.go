@@ -15,19 +15,19 @@ func TestColumnTypeWithoutSourceType(t *testing.T) {
 		typ  event.Type
 		want string
 	}{
-		{ty(event.KindInt32, nameDate, ""), "date"},
-		{ty(event.KindInt32, nameTime, ""), "time(3) without time zone"},
-		{ty(event.KindInt64, nameMicroTime, ""), "time without time zone"},
-		{ty(event.KindInt64, nameTimestamp, ""), "timestamp(3) without time zone"},
-		{ty(event.KindInt64, nameMicroTimestamp, ""), "timestamp without time zone"},
-		{ty(event.KindString, nameZonedTimestamp, ""), "timestamp with time zone"},
-		{ty(event.KindString, nameZonedTime, ""), "time with time zone"},
-		{ty(event.KindInt64, nameMicroDuration, ""), "interval"},
-		{ty(event.KindString, nameJSON, ""), "jsonb"},
-		{ty(event.KindString, nameUUID, ""), "uuid"},
-		{ty(event.KindString, nameEnum, ""), "text"},
+		{ty(event.KindInt32, sqlapply.NameDate, ""), "date"},
+		{ty(event.KindInt32, sqlapply.NameTime, ""), "time(3) without time zone"},
+		{ty(event.KindInt64, sqlapply.NameMicroTime, ""), "time without time zone"},
+		{ty(event.KindInt64, sqlapply.NameTimestamp, ""), "timestamp(3) without time zone"},
+		{ty(event.KindInt64, sqlapply.NameMicroTimestamp, ""), "timestamp without time zone"},
+		{ty(event.KindString, sqlapply.NameZonedTimestamp, ""), "timestamp with time zone"},
+		{ty(event.KindString, sqlapply.NameZonedTime, ""), "time with time zone"},
+		{ty(event.KindInt64, sqlapply.NameMicroDuration, ""), "interval"},
+		{ty(event.KindString, sqlapply.NameJSON, ""), "jsonb"},
+		{ty(event.KindString, sqlapply.NameUUID, ""), "uuid"},
+		{ty(event.KindString, sqlapply.NameEnum, ""), "text"},
 		{bitsType(12, ""), "bit(12)"},
-		{ty(event.KindVarDecimal, nameVarDecimal, ""), "numeric"},
+		{ty(event.KindVarDecimal, sqlapply.NameVarDecimal, ""), "numeric"},
 		{decimalType(7, 3, ""), "numeric(7,3)"},
 		{decimalType(0, 2, ""), "numeric"},
 		{ty(event.KindInt8, "", ""), "smallint"},
@@ -38,7 +38,7 @@ func TestColumnTypeWithoutSourceType(t *testing.T) {
 	} {
 		for _, src := range []sqlapply.Source{sqlapply.FromMySQL, sqlapply.FromPostgres} {
 			want := tc.want
-			if src == sqlapply.FromMySQL && (tc.typ.Name == nameTime || tc.typ.Name == nameMicroTime) {
+			if src == sqlapply.FromMySQL && (tc.typ.Name == sqlapply.NameTime || tc.typ.Name == sqlapply.NameMicroTime) {
 				want = "interval" // a MySQL TIME is a duration
 			}
 			if got, err := columnType(&tc.typ, src); err != nil || got != want {
@@ -64,20 +64,20 @@ func TestFits(t *testing.T) {
 		{decimalType(10, 2, "numeric(10,2)"), sqlapply.FromPostgres, "numeric(12,2)", true},
 		{decimalType(10, 2, "numeric(10,2)"), sqlapply.FromPostgres, "numeric(10,1)", false},
 		{decimalType(10, 2, "numeric(10,2)"), sqlapply.FromPostgres, "numeric(9,2)", false},
-		{ty(event.KindVarDecimal, nameVarDecimal, "numeric"), sqlapply.FromPostgres, "numeric(30,10)", false},
+		{ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), sqlapply.FromPostgres, "numeric(30,10)", false},
 		{ty(event.KindString, "", "varchar(10)"), sqlapply.FromMySQL, "text", true},
 		{ty(event.KindString, "", "varchar(10)"), sqlapply.FromMySQL, "character varying(10)", true},
 		{ty(event.KindString, "", "varchar(10)"), sqlapply.FromMySQL, "character varying(9)", false},
 		{ty(event.KindString, "", "text"), sqlapply.FromMySQL, "character varying(255)", false},
 		{ty(event.KindString, "", "text"), sqlapply.FromMySQL, "integer", false},
-		{ty(event.KindString, nameJSON, "json"), sqlapply.FromMySQL, "json", true},
-		{ty(event.KindString, nameUUID, "uuid"), sqlapply.FromPostgres, "text", true},
-		{ty(event.KindString, nameUUID, "uuid"), sqlapply.FromPostgres, "bytea", false},
-		{ty(event.KindInt64, nameMicroTime, "time"), sqlapply.FromMySQL, "interval", true},
-		{ty(event.KindInt64, nameMicroTime, "time(6)"), sqlapply.FromMySQL, "time(3) without time zone", false},
-		{ty(event.KindInt64, nameMicroTimestamp, "datetime(6)"), sqlapply.FromMySQL, "timestamp without time zone", true},
-		{ty(event.KindInt64, nameMicroTimestamp, "datetime(6)"), sqlapply.FromMySQL, "timestamp(6) with time zone", false},
-		{ty(event.KindString, nameZonedTimestamp, "timestamp(3)"), sqlapply.FromMySQL, "timestamp(6) with time zone", true},
+		{ty(event.KindString, sqlapply.NameJSON, "json"), sqlapply.FromMySQL, "json", true},
+		{ty(event.KindString, sqlapply.NameUUID, "uuid"), sqlapply.FromPostgres, "text", true},
+		{ty(event.KindString, sqlapply.NameUUID, "uuid"), sqlapply.FromPostgres, "bytea", false},
+		{ty(event.KindInt64, sqlapply.NameMicroTime, "time"), sqlapply.FromMySQL, "interval", true},
+		{ty(event.KindInt64, sqlapply.NameMicroTime, "time(6)"), sqlapply.FromMySQL, "time(3) without time zone", false},
+		{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "datetime(6)"), sqlapply.FromMySQL, "timestamp without time zone", true},
+		{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "datetime(6)"), sqlapply.FromMySQL, "timestamp(6) with time zone", false},
+		{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp(3)"), sqlapply.FromMySQL, "timestamp(6) with time zone", true},
 		{bitsType(10, "bit(10)"), sqlapply.FromMySQL, "bytea", true},
 		{bitsType(10, "bit(10)"), sqlapply.FromMySQL, "bit varying(12)", true},
 		{bitsType(10, "bit(10)"), sqlapply.FromMySQL, "bit(8)", false},

@@ -10,42 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
-)
-
-// Kafka Connect and Debezium logical type names.
-const (
-	nameDecimal        = "org.apache.kafka.connect.data.Decimal"
-	nameVarDecimal     = "io.debezium.data.VariableScaleDecimal"
-	nameDate           = "io.debezium.time.Date"
-	nameTime           = "io.debezium.time.Time"
-	nameMicroTime      = "io.debezium.time.MicroTime"
-	nameTimestamp      = "io.debezium.time.Timestamp"
-	nameMicroTimestamp = "io.debezium.time.MicroTimestamp"
-	nameZonedTimestamp = "io.debezium.time.ZonedTimestamp"
-	nameZonedTime      = "io.debezium.time.ZonedTime"
-	nameMicroDuration  = "io.debezium.time.MicroDuration"
-	nameYear           = "io.debezium.time.Year"
-	nameJSON           = "io.debezium.data.Json"
-	nameUUID           = "io.debezium.data.Uuid"
-	nameXML            = "io.debezium.data.Xml"
-	nameEnum           = "io.debezium.data.Enum"
-	nameEnumSet        = "io.debezium.data.EnumSet"
-	nameLtree          = "io.debezium.data.Ltree"
-	nameBits           = "io.debezium.data.Bits"
-)
-
-// Debezium's stand-ins for Postgres's ±infinity (see sources/postgres).
-const (
-	dateInfinity        = -2147472692
-	dateNegInfinity     = -2147472691
-	tsInfinityMicros    = 9223372036825200000
-	tsNegInfinityMicros = -9223372036832400000
 )
 
 // textTypes are the built-in Postgres types a Postgres source captures as their text
@@ -127,41 +96,41 @@ func (Dialect) ColumnType(t *event.Type, src sqlapply.Source) (string, error) {
 func columnType(t *event.Type, src sqlapply.Source) (string, error) {
 	base, args := parseType(t.SourceType)
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		return "date", nil
-	case nameTime, nameMicroTime:
+	case sqlapply.NameTime, sqlapply.NameMicroTime:
 		if src == sqlapply.FromMySQL {
 			// A MySQL TIME is a duration (-838:59:59 to 838:59:59), not a time of day.
 			return "interval", nil
 		}
-		if t.Name == nameTime {
+		if t.Name == sqlapply.NameTime {
 			return "time" + precision(timePrecision(t, src, 3)) + " without time zone", nil
 		}
 		return "time" + precision(timePrecision(t, src, -1)) + " without time zone", nil
-	case nameTimestamp:
+	case sqlapply.NameTimestamp:
 		return "timestamp" + precision(timePrecision(t, src, 3)) + " without time zone", nil
-	case nameMicroTimestamp:
+	case sqlapply.NameMicroTimestamp:
 		return "timestamp" + precision(timePrecision(t, src, -1)) + " without time zone", nil
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		return "timestamp" + precision(timePrecision(t, src, -1)) + " with time zone", nil
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		return "time" + precision(timePrecision(t, src, -1)) + " with time zone", nil
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		return "interval", nil
-	case nameYear:
+	case sqlapply.NameYear:
 		return "integer", nil
-	case nameJSON:
+	case sqlapply.NameJSON:
 		if src == sqlapply.FromPostgres && base == "json" {
 			return "json", nil // keeps the text as written
 		}
 		return "jsonb", nil
-	case nameUUID:
+	case sqlapply.NameUUID:
 		return "uuid", nil
-	case nameXML:
+	case sqlapply.NameXML:
 		return "xml", nil
-	case nameEnum, nameEnumSet, nameLtree:
+	case sqlapply.NameEnum, sqlapply.NameEnumSet, sqlapply.NameLtree:
 		return "text", nil
-	case nameBits:
+	case sqlapply.NameBits:
 		n, _ := strconv.Atoi(t.Params["length"])
 		if src == sqlapply.FromPostgres && base == "varbit" {
 			if n <= 0 || n >= math.MaxInt32 {
@@ -173,7 +142,7 @@ func columnType(t *event.Type, src sqlapply.Source) (string, error) {
 			return "bit varying", nil
 		}
 		return fmt.Sprintf("bit(%d)", n), nil
-	case nameVarDecimal:
+	case sqlapply.NameVarDecimal:
 		return "numeric", nil
 	}
 	switch t.Kind {
@@ -303,18 +272,18 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 		return hp < 0 || wp >= 0 && hp >= wp
 	}
 	switch t.Name {
-	case nameDate:
+	case sqlapply.NameDate:
 		if hb == "date" {
 			return convertDate, nil
 		}
 		return reject()
-	case nameTime, nameMicroTime:
+	case sqlapply.NameTime, sqlapply.NameMicroTime:
 		scale := int64(1)
-		if t.Name == nameTime {
+		if t.Name == sqlapply.NameTime {
 			scale = 1000
 		}
 		def := -1
-		if t.Name == nameTime {
+		if t.Name == sqlapply.NameTime {
 			def = 3
 		}
 		hp, wp := intArg(hargs, 0), timePrecision(t, src, def)
@@ -326,64 +295,64 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 			return clockConverter(scale, true), nil
 		}
 		return reject()
-	case nameTimestamp, nameMicroTimestamp:
+	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
 		scale := int64(1)
-		if t.Name == nameTimestamp {
+		if t.Name == sqlapply.NameTimestamp {
 			scale = 1000
 		}
 		if hb == "timestamp without time zone" && precisionFits() {
 			return timestampConverter(scale), nil
 		}
 		return reject()
-	case nameZonedTimestamp:
+	case sqlapply.NameZonedTimestamp:
 		if hb == "timestamp with time zone" && precisionFits() || textLike() {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameZonedTime:
+	case sqlapply.NameZonedTime:
 		if hb == "time with time zone" && precisionFits() || textLike() {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameMicroDuration:
+	case sqlapply.NameMicroDuration:
 		switch hb {
 		case "interval":
 			return clockConverter(1, false), nil
 		case "bigint", "numeric":
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameJSON:
+	case sqlapply.NameJSON:
 		if hb == "json" || hb == "jsonb" || textLike() {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameUUID, nameXML, nameEnum, nameEnumSet, nameLtree:
-		if hb == wb || textLike() || t.Name == nameEnum && have.Class == "E" || t.Name == nameLtree && hb == "ltree" {
-			return convertIdentity, nil
+	case sqlapply.NameUUID, sqlapply.NameXML, sqlapply.NameEnum, sqlapply.NameEnumSet, sqlapply.NameLtree:
+		if hb == wb || textLike() || t.Name == sqlapply.NameEnum && have.Class == "E" || t.Name == sqlapply.NameLtree && hb == "ltree" {
+			return sqlapply.ConvertIdentity, nil
 		}
 		return reject()
-	case nameBits:
+	case sqlapply.NameBits:
 		n, _ := strconv.Atoi(t.Params["length"])
 		if n <= 0 || n >= math.MaxInt32 {
 			n = -1
 		}
 		switch hb {
 		case "bytea":
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case "bit":
 			if hn := max(intArg(hargs, 0), 1); n <= hn {
-				return bitsConverter(hn), nil
+				return sqlapply.BitsConverter(hn), nil
 			}
 		case "bit varying":
 			if hn := intArg(hargs, 0); hn < 0 || n > 0 && n <= hn {
-				return bitsConverter(n), nil
+				return sqlapply.BitsConverter(n), nil
 			}
 		}
 		return reject()
-	case nameVarDecimal:
+	case sqlapply.NameVarDecimal:
 		if hb == "numeric" && len(hargs) == 0 {
-			return convertVarDecimal, nil
+			return sqlapply.ConvertVarDecimal, nil
 		}
 		return reject()
 	}
@@ -391,32 +360,32 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 	case event.KindBoolean:
 		switch hb {
 		case "boolean":
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case "bit", "bit varying":
 			return convertBoolBit, nil
 		}
 	case event.KindInt8, event.KindInt16:
 		if hb == "smallint" || hb == "integer" || hb == "bigint" || hb == "numeric" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindInt32:
 		if hb == "integer" || hb == "bigint" || hb == "numeric" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindInt64:
 		if hb == "bigint" || hb == "numeric" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindFloat32:
 		switch hb {
 		case "real":
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		case "double precision":
-			return convertFloat32To64, nil
+			return sqlapply.ConvertFloat32To64, nil
 		}
 	case event.KindFloat64:
 		if hb == "double precision" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindDecimal:
 		if hb != "numeric" {
@@ -428,32 +397,21 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 				break
 			}
 		}
-		return decimalConverter(t.Scale), nil
+		return sqlapply.DecimalConverter(t.Scale), nil
 	case event.KindVarDecimal:
 		if hb == "numeric" && len(hargs) == 0 {
-			return convertVarDecimal, nil
+			return sqlapply.ConvertVarDecimal, nil
 		}
 	case event.KindBytes:
 		if hb == "bytea" {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	case event.KindString:
 		if have.Type == want || textLike() {
-			return convertIdentity, nil
+			return sqlapply.ConvertIdentity, nil
 		}
 	}
 	return reject()
-}
-
-func convertIdentity(v any) (any, error) { return v, nil }
-
-func convertFloat32To64(v any) (any, error) {
-	f, ok := v.(float32)
-	if !ok {
-		return nil, fmt.Errorf("float32 value of type %T", v)
-	}
-	// Through the shortest decimal form: 0.1 stays 0.1, not 0.10000000149011612.
-	return strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
 }
 
 func convertBoolBit(v any) (any, error) {
@@ -467,44 +425,6 @@ func convertBoolBit(v any) (any, error) {
 	return "0", nil
 }
 
-func decimalConverter(scale int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		r, ok := v.(*big.Rat)
-		if !ok || r == nil {
-			return nil, fmt.Errorf("decimal value of type %T", v)
-		}
-		return sqlapply.DecimalString(r, scale)
-	}
-}
-
-func convertVarDecimal(v any) (any, error) {
-	d, ok := v.(event.VarDecimal)
-	if !ok {
-		return nil, fmt.Errorf("variable scale decimal value of type %T", v)
-	}
-	return sqlapply.VarDecimalString(d), nil
-}
-
-func bitsConverter(n int) sqlapply.Convert {
-	return func(v any) (any, error) {
-		b, ok := v.([]byte)
-		if !ok {
-			return nil, fmt.Errorf("bits value of type %T", v)
-		}
-		return sqlapply.BitString(b, n)
-	}
-}
-
-func intValue(v any) (int64, error) {
-	switch x := v.(type) {
-	case int32:
-		return int64(x), nil
-	case int64:
-		return x, nil
-	}
-	return 0, fmt.Errorf("integer value of type %T", v)
-}
-
 // formatDate renders days since the epoch as Postgres reads dates: YYYY-MM-DD, with BC
 // for years before 1.
 func formatDate(days int64) string {
@@ -516,14 +436,14 @@ func formatDate(days int64) string {
 }
 
 func convertDate(v any) (any, error) {
-	d, err := intValue(v)
+	d, err := sqlapply.IntValue(v)
 	if err != nil {
 		return nil, err
 	}
 	switch d {
-	case dateInfinity:
+	case sqlapply.DateInfinity:
 		return "infinity", nil
-	case dateNegInfinity:
+	case sqlapply.DateNegInfinity:
 		return "-infinity", nil
 	}
 	return formatDate(d), nil
@@ -533,7 +453,7 @@ func convertDate(v any) (any, error) {
 // column (inDay) takes 00:00:00 to 24:00:00 only.
 func clockConverter(scale int64, inDay bool) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
@@ -548,15 +468,15 @@ func clockConverter(scale int64, inDay bool) sqlapply.Convert {
 // timestampConverter renders a timestamp counted in units of scale µs since the epoch.
 func timestampConverter(scale int64) sqlapply.Convert {
 	return func(v any) (any, error) {
-		n, err := intValue(v)
+		n, err := sqlapply.IntValue(v)
 		if err != nil {
 			return nil, err
 		}
 		us := n * scale
 		switch us {
-		case tsInfinityMicros:
+		case sqlapply.TsInfinityMicros:
 			return "infinity", nil
-		case tsNegInfinityMicros:
+		case sqlapply.TsNegInfinityMicros:
 			return "-infinity", nil
 		}
 		days, clock := sqlapply.SplitMicros(us)

@@ -67,11 +67,11 @@ func ty(kind event.Kind, name, source string) event.Type {
 }
 
 func decimalType(p, s int, source string) event.Type {
-	return event.Type{Kind: event.KindDecimal, Name: nameDecimal, Precision: p, Scale: s, SourceType: source}
+	return event.Type{Kind: event.KindDecimal, Name: sqlapply.NameDecimal, Precision: p, Scale: s, SourceType: source}
 }
 
 func bitsType(n int, source string) event.Type {
-	return event.Type{Kind: event.KindBytes, Name: nameBits, Params: map[string]string{"length": fmt.Sprint(n)}, SourceType: source}
+	return event.Type{Kind: event.KindBytes, Name: sqlapply.NameBits, Params: map[string]string{"length": fmt.Sprint(n)}, SourceType: source}
 }
 
 func arrayType(elem event.Type) event.Type {
@@ -109,26 +109,26 @@ var mysqlTypes = []typeCase{
 	{ty(event.KindBytes, "", "binary(4)"), []byte{1, 2, 0, 0}, "bytea", `\x01020000`},
 	{ty(event.KindBytes, "", "varbinary(10)"), []byte{0, 0xff}, "bytea", `\x00ff`},
 	{ty(event.KindBytes, "", "blob"), []byte{}, "bytea", `\x`},
-	{ty(event.KindInt32, nameDate, "date"), days(2024, 2, 29), "date", "2024-02-29"},
-	{ty(event.KindInt32, nameDate, "date"), days(1000, 1, 1), "date", "1000-01-01"},
-	{ty(event.KindInt32, nameDate, "date"), int32(0), "date", "1970-01-01"}, // zero date, NOT NULL
-	{ty(event.KindInt64, nameMicroTime, "time"), int64((23*3600 + 59*60 + 59) * 1e6), "interval", "23:59:59"},
-	{ty(event.KindInt64, nameMicroTime, "time(6)"), int64(45296789012), "interval", "12:34:56.789012"},
-	{ty(event.KindInt64, nameMicroTime, "time(3)"), int64(1_500_000), "interval", "00:00:01.5"},
-	{ty(event.KindInt64, nameMicroTime, "time"), int64(-(838*3600 + 59*60 + 59) * 1e6), "interval", "-838:59:59"},
-	{ty(event.KindInt64, nameMicroTime, "time(1)"), int64((100*3600)*1e6 + 500_000), "interval", "100:00:00.5"},
-	{ty(event.KindInt64, nameTimestamp, "datetime"), micros(2024, 1, 2, 3, 4, 5, 0) / 1000, "timestamp(0) without time zone", "2024-01-02 03:04:05"},
-	{ty(event.KindInt64, nameTimestamp, "datetime(3)"), int64(-1), "timestamp(3) without time zone", "1969-12-31 23:59:59.999"},
-	{ty(event.KindInt64, nameMicroTimestamp, "datetime(6)"), micros(9999, 12, 31, 23, 59, 59, 999999), "timestamp(6) without time zone", "9999-12-31 23:59:59.999999"},
-	{ty(event.KindInt64, nameMicroTimestamp, "datetime(4)"), micros(2024, 1, 2, 3, 4, 5, 123400), "timestamp(4) without time zone", "2024-01-02 03:04:05.1234"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamp(3)"), "2024-01-02T03:04:05.120Z", "timestamp(3) with time zone", "2024-01-02 03:04:05.12+00"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamp"), "2038-01-19T03:14:07Z", "timestamp(0) with time zone", "2038-01-19 03:14:07+00"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamp(6)"), "1970-01-01T00:00:01.000001Z", "timestamp(6) with time zone", "1970-01-01 00:00:01.000001+00"},
-	{ty(event.KindInt32, nameYear, "year"), int32(2155), "integer", "2155"},
-	{event.Type{Kind: event.KindString, Name: nameEnum, Params: map[string]string{"allowed": "a,b'c"}, SourceType: "enum('a','b''c')"}, "b'c", "text", "b'c"},
-	{event.Type{Kind: event.KindString, Name: nameEnumSet, Params: map[string]string{"allowed": "x,y,z"}, SourceType: "set('x','y','z')"}, "x,z", "text", "x,z"},
-	{ty(event.KindString, nameJSON, "json"), `{"a": [1, 2]}`, "jsonb", `{"a": [1, 2]}`},
-	{ty(event.KindString, nameJSON, "longtext"), `{"b":1}`, "jsonb", `{"b": 1}`}, // MariaDB JSON
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), days(2024, 2, 29), "date", "2024-02-29"},
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), days(1000, 1, 1), "date", "1000-01-01"},
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), int32(0), "date", "1970-01-01"}, // zero date, NOT NULL
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time"), int64((23*3600 + 59*60 + 59) * 1e6), "interval", "23:59:59"},
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time(6)"), int64(45296789012), "interval", "12:34:56.789012"},
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time(3)"), int64(1_500_000), "interval", "00:00:01.5"},
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time"), int64(-(838*3600 + 59*60 + 59) * 1e6), "interval", "-838:59:59"},
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time(1)"), int64((100*3600)*1e6 + 500_000), "interval", "100:00:00.5"},
+	{ty(event.KindInt64, sqlapply.NameTimestamp, "datetime"), micros(2024, 1, 2, 3, 4, 5, 0) / 1000, "timestamp(0) without time zone", "2024-01-02 03:04:05"},
+	{ty(event.KindInt64, sqlapply.NameTimestamp, "datetime(3)"), int64(-1), "timestamp(3) without time zone", "1969-12-31 23:59:59.999"},
+	{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "datetime(6)"), micros(9999, 12, 31, 23, 59, 59, 999999), "timestamp(6) without time zone", "9999-12-31 23:59:59.999999"},
+	{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "datetime(4)"), micros(2024, 1, 2, 3, 4, 5, 123400), "timestamp(4) without time zone", "2024-01-02 03:04:05.1234"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp(3)"), "2024-01-02T03:04:05.120Z", "timestamp(3) with time zone", "2024-01-02 03:04:05.12+00"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp"), "2038-01-19T03:14:07Z", "timestamp(0) with time zone", "2038-01-19 03:14:07+00"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp(6)"), "1970-01-01T00:00:01.000001Z", "timestamp(6) with time zone", "1970-01-01 00:00:01.000001+00"},
+	{ty(event.KindInt32, sqlapply.NameYear, "year"), int32(2155), "integer", "2155"},
+	{event.Type{Kind: event.KindString, Name: sqlapply.NameEnum, Params: map[string]string{"allowed": "a,b'c"}, SourceType: "enum('a','b''c')"}, "b'c", "text", "b'c"},
+	{event.Type{Kind: event.KindString, Name: sqlapply.NameEnumSet, Params: map[string]string{"allowed": "x,y,z"}, SourceType: "set('x','y','z')"}, "x,z", "text", "x,z"},
+	{ty(event.KindString, sqlapply.NameJSON, "json"), `{"a": [1, 2]}`, "jsonb", `{"a": [1, 2]}`},
+	{ty(event.KindString, sqlapply.NameJSON, "longtext"), `{"b":1}`, "jsonb", `{"b": 1}`}, // MariaDB JSON
 	{ty(event.KindBytes, "", "point"), wkbPoint(1, 2), "bytea", fmt.Sprintf(`\x%x`, wkbPoint(1, 2))},
 	{ty(event.KindBytes, "", "geometry"), wkbPoint(-1.5, 0), "bytea", fmt.Sprintf(`\x%x`, wkbPoint(-1.5, 0))},
 }
@@ -146,11 +146,11 @@ var postgresTypes = []typeCase{
 	{ty(event.KindFloat64, "", "float8"), 0.1, "double precision", "0.1"},
 	{ty(event.KindFloat64, "", "float8"), 1e308, "double precision", "1e+308"},
 	{decimalType(10, 2, "numeric(10,2)"), rat("-1234567891/100"), "numeric(10,2)", "-12345678.91"},
-	{ty(event.KindVarDecimal, nameVarDecimal, "numeric"), event.VarDecimal{Scale: 1, Unscaled: big.NewInt(15)}, "numeric", "1.5"},
-	{ty(event.KindVarDecimal, nameVarDecimal, "numeric"), event.VarDecimal{Unscaled: bigInt("123456789012345678901234567890")}, "numeric", "123456789012345678901234567890"},
-	{ty(event.KindVarDecimal, nameVarDecimal, "numeric"), event.VarDecimal{Scale: 3, Unscaled: big.NewInt(-5)}, "numeric", "-0.005"},
+	{ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), event.VarDecimal{Scale: 1, Unscaled: big.NewInt(15)}, "numeric", "1.5"},
+	{ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), event.VarDecimal{Unscaled: bigInt("123456789012345678901234567890")}, "numeric", "123456789012345678901234567890"},
+	{ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), event.VarDecimal{Scale: 3, Unscaled: big.NewInt(-5)}, "numeric", "-0.005"},
 	{decimalType(5, 2, "numeric(5,2)"), rat("99999/100"), "numeric(5,2)", "999.99"}, // domain price
-	{event.Type{Kind: event.KindDecimal, Name: nameDecimal, Params: map[string]string{"scale": "2"}, Scale: 2, SourceType: "money"}, rat("-123456/100"), "numeric", "-1234.56"},
+	{event.Type{Kind: event.KindDecimal, Name: sqlapply.NameDecimal, Params: map[string]string{"scale": "2"}, Scale: 2, SourceType: "money"}, rat("-123456/100"), "numeric", "-1234.56"},
 	{ty(event.KindBoolean, "", "bool"), true, "boolean", "true"},
 	{ty(event.KindString, "", "text"), "héllo ☃", "text", "héllo ☃"},
 	{ty(event.KindString, "", "varchar(5)"), "abc", "character varying(5)", "abc"},
@@ -158,28 +158,28 @@ var postgresTypes = []typeCase{
 	{ty(event.KindString, "", "char"), "x", "text", "x"},
 	{ty(event.KindString, "", "name"), "nm", "text", "nm"},
 	{ty(event.KindBytes, "", "bytea"), []byte{0, 255, 16}, "bytea", `\x00ff10`},
-	{ty(event.KindInt32, nameDate, "date"), int32(19782), "date", "2024-02-29"},
-	{ty(event.KindInt32, nameDate, "date"), days(-43, 3, 15), "date", "0044-03-15 BC"},
-	{ty(event.KindInt32, nameDate, "date"), int32(-2147472692), "date", "infinity"},
-	{ty(event.KindInt64, nameMicroTime, "time"), int64(45296789012), "time without time zone", "12:34:56.789012"},
-	{ty(event.KindInt32, nameTime, "time(3)"), int32(45296789), "time(3) without time zone", "12:34:56.789"},
-	{ty(event.KindString, nameZonedTime, "timetz"), "07:04:56.5Z", "time with time zone", "07:04:56.5+00"},
-	{ty(event.KindInt64, nameMicroTimestamp, "timestamp"), micros(2024, 1, 2, 3, 4, 5, 123456), "timestamp without time zone", "2024-01-02 03:04:05.123456"},
-	{ty(event.KindInt64, nameTimestamp, "timestamp(3)"), micros(2024, 1, 2, 3, 4, 5, 123000) / 1000, "timestamp(3) without time zone", "2024-01-02 03:04:05.123"},
-	{ty(event.KindInt64, nameTimestamp, "timestamp(0)"), micros(1900, 1, 1, 0, 0, 0, 0) / 1000, "timestamp(0) without time zone", "1900-01-01 00:00:00"},
-	{ty(event.KindInt64, nameMicroTimestamp, "timestamp"), int64(9223372036825200000), "timestamp without time zone", "infinity"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamptz"), "2024-07-01T16:00:00.000000Z", "timestamp with time zone", "2024-07-01 16:00:00+00"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamptz(0)"), "2024-01-01T00:00:00Z", "timestamp(0) with time zone", "2024-01-01 00:00:00+00"},
-	{ty(event.KindString, nameZonedTimestamp, "timestamptz"), "-infinity", "timestamp with time zone", "-infinity"},
-	{ty(event.KindInt64, nameMicroDuration, "interval"), int64(37091106500000), "interval", "10303:05:06.5"}, // '1 year 2 mons 3 days 04:05:06.5'
-	{ty(event.KindInt64, nameMicroDuration, "interval"), int64(-86401500000), "interval", "-24:00:01.5"},
-	{ty(event.KindString, nameUUID, "uuid"), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
-	{ty(event.KindString, nameJSON, "json"), `{"a":  1}`, "json", `{"a":  1}`},
-	{ty(event.KindString, nameJSON, "jsonb"), `{"a": 1}`, "jsonb", `{"a": 1}`},
-	{ty(event.KindString, nameJSON, "hstore"), `{"k":"v"}`, "jsonb", `{"k": "v"}`},
-	{ty(event.KindString, nameXML, "xml"), "<a>x</a>", "xml", "<a>x</a>"},
-	{event.Type{Kind: event.KindString, Name: nameEnum, Params: map[string]string{"allowed": "sad,ok,happy"}, SourceType: "mood"}, "ok", "text", "ok"},
-	{ty(event.KindString, nameLtree, "ltree"), "a.b", "text", "a.b"},
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), int32(19782), "date", "2024-02-29"},
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), days(-43, 3, 15), "date", "0044-03-15 BC"},
+	{ty(event.KindInt32, sqlapply.NameDate, "date"), int32(-2147472692), "date", "infinity"},
+	{ty(event.KindInt64, sqlapply.NameMicroTime, "time"), int64(45296789012), "time without time zone", "12:34:56.789012"},
+	{ty(event.KindInt32, sqlapply.NameTime, "time(3)"), int32(45296789), "time(3) without time zone", "12:34:56.789"},
+	{ty(event.KindString, sqlapply.NameZonedTime, "timetz"), "07:04:56.5Z", "time with time zone", "07:04:56.5+00"},
+	{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "timestamp"), micros(2024, 1, 2, 3, 4, 5, 123456), "timestamp without time zone", "2024-01-02 03:04:05.123456"},
+	{ty(event.KindInt64, sqlapply.NameTimestamp, "timestamp(3)"), micros(2024, 1, 2, 3, 4, 5, 123000) / 1000, "timestamp(3) without time zone", "2024-01-02 03:04:05.123"},
+	{ty(event.KindInt64, sqlapply.NameTimestamp, "timestamp(0)"), micros(1900, 1, 1, 0, 0, 0, 0) / 1000, "timestamp(0) without time zone", "1900-01-01 00:00:00"},
+	{ty(event.KindInt64, sqlapply.NameMicroTimestamp, "timestamp"), int64(9223372036825200000), "timestamp without time zone", "infinity"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamptz"), "2024-07-01T16:00:00.000000Z", "timestamp with time zone", "2024-07-01 16:00:00+00"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamptz(0)"), "2024-01-01T00:00:00Z", "timestamp(0) with time zone", "2024-01-01 00:00:00+00"},
+	{ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamptz"), "-infinity", "timestamp with time zone", "-infinity"},
+	{ty(event.KindInt64, sqlapply.NameMicroDuration, "interval"), int64(37091106500000), "interval", "10303:05:06.5"}, // '1 year 2 mons 3 days 04:05:06.5'
+	{ty(event.KindInt64, sqlapply.NameMicroDuration, "interval"), int64(-86401500000), "interval", "-24:00:01.5"},
+	{ty(event.KindString, sqlapply.NameUUID, "uuid"), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "uuid", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+	{ty(event.KindString, sqlapply.NameJSON, "json"), `{"a":  1}`, "json", `{"a":  1}`},
+	{ty(event.KindString, sqlapply.NameJSON, "jsonb"), `{"a": 1}`, "jsonb", `{"a": 1}`},
+	{ty(event.KindString, sqlapply.NameJSON, "hstore"), `{"k":"v"}`, "jsonb", `{"k": "v"}`},
+	{ty(event.KindString, sqlapply.NameXML, "xml"), "<a>x</a>", "xml", "<a>x</a>"},
+	{event.Type{Kind: event.KindString, Name: sqlapply.NameEnum, Params: map[string]string{"allowed": "sad,ok,happy"}, SourceType: "mood"}, "ok", "text", "ok"},
+	{ty(event.KindString, sqlapply.NameLtree, "ltree"), "a.b", "text", "a.b"},
 	{ty(event.KindString, "", "inet"), "192.168.0.1/24", "inet", "192.168.0.1/24"},
 	{ty(event.KindString, "", "cidr"), "10.0.0.0/8", "cidr", "10.0.0.0/8"},
 	{ty(event.KindString, "", "macaddr"), "08:00:2b:01:02:03", "macaddr", "08:00:2b:01:02:03"},
@@ -195,11 +195,11 @@ var postgresTypes = []typeCase{
 	{arrayType(ty(event.KindInt32, "", "int4")), []any{int32(1), nil, int32(3)}, "integer[]", "{1,NULL,3}"},
 	{arrayType(ty(event.KindString, "", "text")), []any{"a,b", nil, "NULL", `q"x`}, "text[]", `{"a,b",NULL,"NULL","q\"x"}`},
 	{arrayType(decimalType(4, 1, "numeric(4,1)")), []any{rat("3/2"), nil}, "numeric(4,1)[]", "{1.5,NULL}"},
-	{arrayType(ty(event.KindString, nameZonedTimestamp, "timestamptz")), []any{"2024-07-01T16:00:00.000000Z"}, "timestamp with time zone[]", `{"2024-07-01 16:00:00+00"}`},
-	{arrayType(event.Type{Kind: event.KindString, Name: nameEnum, Params: map[string]string{"allowed": "sad,ok,happy"}, SourceType: "mood"}), []any{"sad", "happy"}, "text[]", "{sad,happy}"},
+	{arrayType(ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamptz")), []any{"2024-07-01T16:00:00.000000Z"}, "timestamp with time zone[]", `{"2024-07-01 16:00:00+00"}`},
+	{arrayType(event.Type{Kind: event.KindString, Name: sqlapply.NameEnum, Params: map[string]string{"allowed": "sad,ok,happy"}, SourceType: "mood"}), []any{"sad", "happy"}, "text[]", "{sad,happy}"},
 	{arrayType(ty(event.KindInt16, "", "int2")), []any{int32(1), int32(2), int32(3), int32(4)}, "smallint[]", "{1,2,3,4}"}, // {{1,2},{3,4}} flattened
 	{arrayType(ty(event.KindBytes, "", "bytea")), []any{[]byte{1, 0xab}}, "bytea[]", `{"\\x01ab"}`},
-	{arrayType(ty(event.KindInt32, nameDate, "date")), []any{int32(19782), nil}, "date[]", "{2024-02-29,NULL}"},
+	{arrayType(ty(event.KindInt32, sqlapply.NameDate, "date")), []any{int32(19782), nil}, "date[]", "{2024-02-29,NULL}"},
 	{arrayType(ty(event.KindBoolean, "", "bool")), []any{true, false}, "boolean[]", "{t,f}"},
 	{arrayType(ty(event.KindFloat64, "", "float8")), []any{math.NaN(), 0.5}, "double precision[]", "{NaN,0.5}"},
 }

@@ -154,3 +154,60 @@ func BitString(b []byte, n int) (string, error) {
 	}
 	return string(out), nil
 }
+
+// IntValue returns an integer event value (int32 or int64) as an int64.
+func IntValue(v any) (int64, error) {
+	switch x := v.(type) {
+	case int32:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	}
+	return 0, fmt.Errorf("integer value of type %T", v)
+}
+
+// ConvertIdentity passes a value to the driver as it is.
+func ConvertIdentity(v any) (any, error) { return v, nil }
+
+// ConvertFloat32To64 widens a float32 to a float64 through its shortest decimal form.
+func ConvertFloat32To64(v any) (any, error) {
+	f, ok := v.(float32)
+	if !ok {
+		return nil, fmt.Errorf("float32 value of type %T", v)
+	}
+	// Through the shortest decimal form: 0.1 stays 0.1, not 0.10000000149011612.
+	return strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+}
+
+// DecimalConverter renders a decimal (*big.Rat) as DecimalString with at least scale
+// fraction digits.
+func DecimalConverter(scale int) Convert {
+	return func(v any) (any, error) {
+		r, ok := v.(*big.Rat)
+		if !ok || r == nil {
+			return nil, fmt.Errorf("decimal value of type %T", v)
+		}
+		return DecimalString(r, scale)
+	}
+}
+
+// ConvertVarDecimal renders a variable scale decimal (event.VarDecimal) as
+// VarDecimalString.
+func ConvertVarDecimal(v any) (any, error) {
+	d, ok := v.(event.VarDecimal)
+	if !ok {
+		return nil, fmt.Errorf("variable scale decimal value of type %T", v)
+	}
+	return VarDecimalString(d), nil
+}
+
+// BitsConverter renders io.debezium.data.Bits bytes as BitString of length n.
+func BitsConverter(n int) Convert {
+	return func(v any) (any, error) {
+		b, ok := v.([]byte)
+		if !ok {
+			return nil, fmt.Errorf("bits value of type %T", v)
+		}
+		return BitString(b, n)
+	}
+}
