@@ -242,7 +242,7 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 	switch t.Name {
 	case sqlapply.NameDate:
 		if hb == "date" {
-			return text(convertDate)
+			return text(sqlapply.DateConverter(formatDate))
 		}
 		return reject()
 	case sqlapply.NameTime, sqlapply.NameMicroTime:
@@ -252,9 +252,9 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 		}
 		switch hb {
 		case "interval":
-			return text(clockConverter(scale, false))
+			return text(sqlapply.DurationConverter(scale))
 		case "time":
-			return text(clockConverter(scale, true))
+			return text(sqlapply.TimeOfDayConverter(scale, "TIME", "INTERVAL"))
 		}
 		return reject()
 	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
@@ -263,7 +263,7 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 			scale = 1000
 		}
 		if hb == "timestamp" {
-			return text(timestampConverter(scale))
+			return text(sqlapply.TimestampConverter(scale, formatTimestamp))
 		}
 		return reject()
 	case sqlapply.NameZonedTimestamp:
@@ -282,7 +282,7 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 	case sqlapply.NameMicroDuration:
 		switch hb {
 		case "interval":
-			return text(clockConverter(1, false))
+			return text(sqlapply.DurationConverter(1))
 		case "bigint", "hugeint":
 			return native(sqlapply.ConvertIdentity)
 		}
@@ -404,53 +404,11 @@ func formatDate(days int64) string {
 	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 }
 
-func convertDate(v any) (any, error) {
-	d, err := sqlapply.IntValue(v)
-	if err != nil {
-		return nil, err
-	}
-	switch d {
-	case sqlapply.DateInfinity:
-		return "infinity", nil
-	case sqlapply.DateNegInfinity:
-		return "-infinity", nil
-	}
-	return formatDate(d), nil
-}
-
-// clockConverter renders a time of day or a duration counted in units of scale µs; a
-// TIME column (inDay) takes 00:00:00 to 24:00:00 only.
-func clockConverter(scale int64, inDay bool) sqlapply.Convert {
-	return func(v any) (any, error) {
-		n, err := sqlapply.IntValue(v)
-		if err != nil {
-			return nil, err
-		}
-		us := n * scale
-		if inDay && (us < 0 || us > sqlapply.MicrosPerDay) {
-			return nil, fmt.Errorf("time %s is outside 00:00:00..24:00:00, which a TIME column holds (MySQL TIME is a duration: make the column INTERVAL)", sqlapply.FormatClock(us))
-		}
-		return sqlapply.FormatClock(us), nil
-	}
-}
-
-// timestampConverter renders a timestamp counted in units of scale µs since the epoch.
-func timestampConverter(scale int64) sqlapply.Convert {
-	return func(v any) (any, error) {
-		n, err := sqlapply.IntValue(v)
-		if err != nil {
-			return nil, err
-		}
-		us := n * scale
-		switch us {
-		case sqlapply.TsInfinityMicros:
-			return "infinity", nil
-		case sqlapply.TsNegInfinityMicros:
-			return "-infinity", nil
-		}
-		days, clock := sqlapply.SplitMicros(us)
-		return formatDate(days) + " " + sqlapply.FormatClock(clock), nil
-	}
+// formatTimestamp renders µs since the epoch as DuckDB reads timestamps:
+// YYYY-MM-DD[ (BC)] HH:MM:SS[.ffffff].
+func formatTimestamp(us int64) string {
+	days, clock := sqlapply.SplitMicros(us)
+	return formatDate(days) + " " + sqlapply.FormatClock(clock)
 }
 
 // listConverter renders a list as DuckDB's list literal, each element converted by elem.

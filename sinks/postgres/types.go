@@ -274,7 +274,7 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 	switch t.Name {
 	case sqlapply.NameDate:
 		if hb == "date" {
-			return convertDate, nil
+			return sqlapply.DateConverter(formatDate), nil
 		}
 		return reject()
 	case sqlapply.NameTime, sqlapply.NameMicroTime:
@@ -289,10 +289,10 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 		hp, wp := intArg(hargs, 0), timePrecision(t, src, def)
 		switch {
 		case hb == "interval":
-			return clockConverter(scale, false), nil
+			return sqlapply.DurationConverter(scale), nil
 		case hb == "time without time zone" && (hp < 0 || wp >= 0 && hp >= wp):
 			// A MySQL TIME beyond 00:00..24:00 fails in such a column, naming it.
-			return clockConverter(scale, true), nil
+			return sqlapply.TimeOfDayConverter(scale, "time", "interval"), nil
 		}
 		return reject()
 	case sqlapply.NameTimestamp, sqlapply.NameMicroTimestamp:
@@ -301,7 +301,7 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 			scale = 1000
 		}
 		if hb == "timestamp without time zone" && precisionFits() {
-			return timestampConverter(scale), nil
+			return sqlapply.TimestampConverter(scale, formatTimestamp), nil
 		}
 		return reject()
 	case sqlapply.NameZonedTimestamp:
@@ -317,7 +317,7 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 	case sqlapply.NameMicroDuration:
 		switch hb {
 		case "interval":
-			return clockConverter(1, false), nil
+			return sqlapply.DurationConverter(1), nil
 		case "bigint", "numeric":
 			return sqlapply.ConvertIdentity, nil
 		}
@@ -435,57 +435,15 @@ func formatDate(days int64) string {
 	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 }
 
-func convertDate(v any) (any, error) {
-	d, err := sqlapply.IntValue(v)
-	if err != nil {
-		return nil, err
+// formatTimestamp renders µs since the epoch as Postgres reads timestamps:
+// YYYY-MM-DD HH:MM:SS[.ffffff], with BC last for years before 1.
+func formatTimestamp(us int64) string {
+	days, clock := sqlapply.SplitMicros(us)
+	date := formatDate(days)
+	if bc := strings.HasSuffix(date, " BC"); bc {
+		return strings.TrimSuffix(date, " BC") + " " + sqlapply.FormatClock(clock) + " BC"
 	}
-	switch d {
-	case sqlapply.DateInfinity:
-		return "infinity", nil
-	case sqlapply.DateNegInfinity:
-		return "-infinity", nil
-	}
-	return formatDate(d), nil
-}
-
-// clockConverter renders a time of day or duration counted in units of scale µs; a time
-// column (inDay) takes 00:00:00 to 24:00:00 only.
-func clockConverter(scale int64, inDay bool) sqlapply.Convert {
-	return func(v any) (any, error) {
-		n, err := sqlapply.IntValue(v)
-		if err != nil {
-			return nil, err
-		}
-		us := n * scale
-		if inDay && (us < 0 || us > sqlapply.MicrosPerDay) {
-			return nil, fmt.Errorf("time %s is outside 00:00:00..24:00:00, which a time column holds (MySQL TIME is a duration: make the column interval)", sqlapply.FormatClock(us))
-		}
-		return sqlapply.FormatClock(us), nil
-	}
-}
-
-// timestampConverter renders a timestamp counted in units of scale µs since the epoch.
-func timestampConverter(scale int64) sqlapply.Convert {
-	return func(v any) (any, error) {
-		n, err := sqlapply.IntValue(v)
-		if err != nil {
-			return nil, err
-		}
-		us := n * scale
-		switch us {
-		case sqlapply.TsInfinityMicros:
-			return "infinity", nil
-		case sqlapply.TsNegInfinityMicros:
-			return "-infinity", nil
-		}
-		days, clock := sqlapply.SplitMicros(us)
-		date := formatDate(days)
-		if bc := strings.HasSuffix(date, " BC"); bc {
-			return strings.TrimSuffix(date, " BC") + " " + sqlapply.FormatClock(clock) + " BC", nil
-		}
-		return date + " " + sqlapply.FormatClock(clock), nil
-	}
+	return date + " " + sqlapply.FormatClock(clock)
 }
 
 // arrayConverter renders an array as Postgres's array literal, each element converted by

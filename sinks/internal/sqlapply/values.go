@@ -211,3 +211,69 @@ func BitsConverter(n int) Convert {
 		return BitString(b, n)
 	}
 }
+
+// DateConverter renders a Date (days since the epoch) as format does, and Postgres's
+// ±infinity stand-ins as "infinity" and "-infinity".
+func DateConverter(format func(days int64) string) Convert {
+	return func(v any) (any, error) {
+		d, err := IntValue(v)
+		if err != nil {
+			return nil, err
+		}
+		switch d {
+		case DateInfinity:
+			return "infinity", nil
+		case DateNegInfinity:
+			return "-infinity", nil
+		}
+		return format(d), nil
+	}
+}
+
+// TimestampConverter renders a timestamp counted in units of scale µs since the epoch
+// as format does (given µs), and Postgres's ±infinity stand-ins as "infinity" and
+// "-infinity".
+func TimestampConverter(scale int64, format func(us int64) string) Convert {
+	return func(v any) (any, error) {
+		n, err := IntValue(v)
+		if err != nil {
+			return nil, err
+		}
+		us := n * scale
+		switch us {
+		case TsInfinityMicros:
+			return "infinity", nil
+		case TsNegInfinityMicros:
+			return "-infinity", nil
+		}
+		return format(us), nil
+	}
+}
+
+// DurationConverter renders a duration counted in units of scale µs as FormatClock.
+func DurationConverter(scale int64) Convert {
+	return func(v any) (any, error) {
+		n, err := IntValue(v)
+		if err != nil {
+			return nil, err
+		}
+		return FormatClock(n * scale), nil
+	}
+}
+
+// TimeOfDayConverter renders a time of day counted in units of scale µs as FormatClock
+// for a column of type timeType, which takes 00:00:00 to 24:00:00 only: other values
+// (from a MySQL TIME, a duration) fail, suggesting intervalType for the column.
+func TimeOfDayConverter(scale int64, timeType, intervalType string) Convert {
+	return func(v any) (any, error) {
+		n, err := IntValue(v)
+		if err != nil {
+			return nil, err
+		}
+		us := n * scale
+		if us < 0 || us > MicrosPerDay {
+			return nil, fmt.Errorf("time %s is outside 00:00:00..24:00:00, which a %s column holds (MySQL TIME is a duration: make the column %s)", FormatClock(us), timeType, intervalType)
+		}
+		return FormatClock(us), nil
+	}
+}
