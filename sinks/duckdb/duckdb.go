@@ -41,7 +41,7 @@ func New(ctx context.Context, path string, opts sinks.Options, history bool, log
 	if logger == nil {
 		logger = slog.Default()
 	}
-	f, err := openFile(ctx, path)
+	f, err := openFile(ctx, path, false)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb sink %s: open %s: %w", opts.Name, path, classify(err))
 	}
@@ -83,10 +83,11 @@ func (t *Target) Close() error {
 
 // file is one DuckDB database file open in this process.
 type file struct {
-	key  string
-	db   *sql.DB
-	d    Dialect
-	refs int // guarded by files.mu
+	key      string
+	db       *sql.DB
+	d        Dialect
+	refs     int  // guarded by files.mu
+	readOnly bool // opened by a verify reader with nobody writing it in this process
 }
 
 // files are the DuckDB files open in this process, by absolute path. DuckDB allows one
@@ -116,7 +117,14 @@ func fileKey(path string) (string, error) {
 	return abs, nil
 }
 
-func openFile(ctx context.Context, path string) (*file, error) {
+// errReadOnly is returned to a sink that opens a file a verify reader of this process
+// has open read-only: the sink retries (it is unavailable until the comparison ends).
+var errReadOnly = errors.New("the file is open read-only in this process by `dovetail verify`")
+
+// openFile shares the file's instance when it is open in this process; otherwise it
+// opens it, read-only when readOnly. A writer (readOnly false) cannot share a read-only
+// instance: it gets errReadOnly, retryable like another process's lock.
+func openFile(ctx context.Context, path string, readOnly bool) (*file, error) {
 	key, err := fileKey(path)
 	if err != nil {
 		return nil, err
@@ -124,10 +132,21 @@ func openFile(ctx context.Context, path string) (*file, error) {
 	files.mu.Lock()
 	defer files.mu.Unlock()
 	if f := files.open[key]; f != nil {
+		if f.readOnly && !readOnly {
+			return nil, &retryable{err: errReadOnly, state: "55P03"}
+		}
 		f.refs++
 		return f, nil
 	}
-	db, err := sql.Open("duckdb", key)
+	dsn := key
+	if readOnly {
+		sep := "?"
+		if strings.Contains(key, "?") {
+			sep = "&"
+		}
+		dsn += sep + "access_mode=READ_ONLY"
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +154,7 @@ func openFile(ctx context.Context, path string) (*file, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	f := &file{key: key, db: db, refs: 1}
+	f := &file{key: key, db: db, refs: 1, readOnly: readOnly}
 	if _, err := db.ExecContext(ctx, `SELECT '{}'::JSON`); err != nil {
 		f.d.NoJSON = true
 	}
