@@ -15,6 +15,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/tablepattern"
 	"github.com/dovetail-cdc/dovetail/internal/verify"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/duckdb"
 )
 
 // VerifyOptions tune Verify.
@@ -30,8 +31,8 @@ type VerifyOptions struct {
 	// once more (rows written during a comparison show up as differences).
 	Rechecks int
 	Compare  verify.Options
-	// Openers connect verify readers of target kinds the verify package does not know
-	// (duckdb), by sink kind.
+	// Openers connect verify readers of target kinds the verify package does not know,
+	// by sink kind; duckdb defaults to duckdb.VerifyOpener.
 	Openers map[string]verify.Opener
 	// Brokers replace the config's Kafka brokers (default: kafka.brokers, else the
 	// embedded broker's kafka.listen).
@@ -95,6 +96,9 @@ func Verify(ctx context.Context, cfg *configs.Pipeline, opts VerifyOptions, out 
 	for _, s := range specs {
 		pairs := sinkPairs(cfg, s, captured)
 		dst := verify.Endpoint{Kind: s.cfg.Kind, DSN: s.cfg.DSN.Value(), Open: opts.Openers[s.cfg.Kind]}
+		if dst.Open == nil && s.cfg.Kind == "duckdb" {
+			dst.Open = duckdb.VerifyOpener
+		}
 		fmt.Fprintf(out, "sink %s (%s): %d tables\n", s.cfg.Name, s.cfg.Kind, len(pairs))
 		for round := 0; ; round++ {
 			if opts.Wait > 0 {
