@@ -11,6 +11,11 @@
 // per file within the process. docs/SINKS.md has the type mapping for both source
 // engines, what is lossy, and the history tables' layout with a point-in-time query.
 //
+// VerifyOpener is internal/verify's Reader of such a file, for `dovetail verify`: it
+// shares the instance of a sink in the same process, or opens the file read-only, and
+// normalizes values as the sink's type mapping stores them (lists as JSON arrays,
+// INTERVAL as a duration, wide decimals as the text verify parses).
+//
 // The package links DuckDB in through cgo (github.com/duckdb/duckdb-go/v2 and its
 // prebuilt static library) and runs no goroutines of its own.
 package duckdb
