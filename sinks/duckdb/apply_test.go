@@ -10,17 +10,18 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // TestApply applies changes of every kind and checks the replica's rows.
 func TestApply(t *testing.T) {
 	t.Parallel()
-	keyed := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
-	twoKey := pgTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
-	keyless := pgTable("t", nil, col("line", textType, true), col("n", intType, true))
-	odd := pgTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("l", arrayType(intType), true),
-		col("f", ty(event.KindFloat64, "", "float8"), true))
+	keyed := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true), sinktest.Col("big", textType, true))
+	twoKey := sinktest.PostgresTable("t", []int{0, 1}, sinktest.Col("a", intType, false), sinktest.Col("b", textType, false), sinktest.Col("v", textType, true))
+	keyless := sinktest.PostgresTable("t", nil, sinktest.Col("line", textType, true), sinktest.Col("n", intType, true))
+	odd := sinktest.PostgresTable("t", nil, sinktest.Col("j", sinktest.Type(event.KindString, sqlapply.NameJSON, "json"), true), sinktest.Col("l", sinktest.Array(intType), true),
+		sinktest.Col("f", sinktest.Type(event.KindFloat64, "", "float8"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
 		name    string
@@ -29,44 +30,44 @@ func TestApply(t *testing.T) {
 		want    []string
 	}{
 		{"inserts, updates and deletes", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y"), upsert(keyed, int32(3), "c", nil)},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), del(keyed, int32(2), nil, nil)},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y"), sinktest.Upsert(keyed, int32(3), "c", nil)},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), sinktest.Del(keyed, int32(2), nil, nil)},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
 		{"snapshot reads are upserts", [][]*event.Change{
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
 		}, "SELECT * FROM t", []string{"1|b|x"}},
 		{"key change moves the row", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x")},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
+			{sinktest.Upsert(keyed, int32(1), "a", "x")},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
 		}, "SELECT * FROM t", []string{"9|a|x"}},
 		{"delete and insert of one key in one batch, across a new shape", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x")},
-			{del(keyed, int32(1), nil, nil), upsert(pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true)), int32(1), "again")},
+			{sinktest.Upsert(keyed, int32(1), "a", "x")},
+			{sinktest.Del(keyed, int32(1), nil, nil), sinktest.Upsert(sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true)), int32(1), "again")},
 		}, "SELECT * FROM t", []string{"1|again|∅"}},
 		{"unavailable values keep the replica's value", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted"), upsert(keyed, int32(2), "b", "toasted2")},
-			{update(keyed, nil, []any{int32(1), "A", u}), update(keyed, nil, []any{int32(2), u, u}), upsert(keyed, int32(3), "c", "new")},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted"), sinktest.Upsert(keyed, int32(2), "b", "toasted2")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", u}), sinktest.Update(keyed, nil, []any{int32(2), u, u}), sinktest.Upsert(keyed, int32(3), "c", "new")},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
 		{"the placeholder string is never written", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted")},
-			{update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
 		}, "SELECT * FROM t", []string{"1|A|toasted"}},
 		{"truncate then inserts, of the same keys too", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y")},
-			{upsert(keyed, int32(3), "c", "z"), truncate(keyed), upsert(keyed, int32(4), "d", "w"), upsert(keyed, int32(1), "a2", "x2")},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y")},
+			{sinktest.Upsert(keyed, int32(3), "c", "z"), sinktest.Truncate(keyed), sinktest.Upsert(keyed, int32(4), "d", "w"), sinktest.Upsert(keyed, int32(1), "a2", "x2")},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|a2|x2", "4|d|w"}},
 		{"composite keys", [][]*event.Change{
-			{upsert(twoKey, int32(1), "a", "x"), upsert(twoKey, int32(1), "b", "y"), upsert(twoKey, int32(2), "a", "z")},
-			{del(twoKey, int32(1), "a", nil), upsert(twoKey, int32(2), "a", "Z")},
+			{sinktest.Upsert(twoKey, int32(1), "a", "x"), sinktest.Upsert(twoKey, int32(1), "b", "y"), sinktest.Upsert(twoKey, int32(2), "a", "z")},
+			{sinktest.Del(twoKey, int32(1), "a", nil), sinktest.Upsert(twoKey, int32(2), "a", "Z")},
 		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
 		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
-			{upsert(keyless, "a", int32(1)), upsert(keyless, "a", int32(1)), upsert(keyless, nil, nil), upsert(keyless, "b", int32(2))},
-			{del(keyless, "a", int32(1)), del(keyless, nil, nil), update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
+			{sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, nil, nil), sinktest.Upsert(keyless, "b", int32(2))},
+			{sinktest.Del(keyless, "a", int32(1)), sinktest.Del(keyless, nil, nil), sinktest.Update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
 		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
 		{"keyless deletes compare JSON, lists and NaN", [][]*event.Change{
-			{upsert(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), upsert(odd, `{"b": 2}`, []any{int32(2)}, nil), upsert(odd, nil, nil, nil)},
-			{del(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), del(odd, nil, nil, nil)},
+			{sinktest.Upsert(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), sinktest.Upsert(odd, `{"b": 2}`, []any{int32(2)}, nil), sinktest.Upsert(odd, nil, nil, nil)},
+			{sinktest.Del(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), sinktest.Del(odd, nil, nil, nil)},
 		}, "SELECT CAST(j AS VARCHAR), CAST(l AS VARCHAR), f FROM t", []string{`{"b": 2}|[2]|∅`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestApply(t *testing.T) {
 			tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, false)
 			f := newFeed()
 			for _, b := range tc.batches {
-				f.apply(t, tg, b...)
+				f.Apply(t, tg, b...)
 			}
 			wantRows(t, tg, tc.query, tc.want...)
 		})
@@ -86,28 +87,28 @@ func TestApply(t *testing.T) {
 func TestOffsets(t *testing.T) {
 	t.Parallel()
 	path := newPath(t)
-	keyless := pgTable("log", nil, col("line", textType, true))
+	keyless := sinktest.PostgresTable("log", nil, sinktest.Col("line", textType, true))
 	tg := newTarget(t, path, sinks.Options{Name: "a", CreateTables: true}, true)
 	other := newTarget(t, path, sinks.Options{Name: "b", CreateTables: true}, false)
-	if offs, err := tg.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := tg.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Fatalf("Offsets before any batch: %v, %v", offs, err)
 	}
 	f := newFeed()
-	b1 := f.batch(t, sinks.Naming{}, upsert(keyless, "one"), upsert(keyless, "two"))
-	b2 := f.batch(t, sinks.Naming{}, upsert(keyless, "three"))
+	b1 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "one"), sinktest.Upsert(keyless, "two"))
+	b2 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "three"))
 	for _, b := range []*sinks.Batch{b1, b2, b1, b2} { // the last two are replays
-		if err := tg.Apply(ctx(t), b); err != nil {
+		if err := tg.Apply(sinktest.Ctx(t), b); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wantRows(t, tg, "SELECT line FROM log ORDER BY line", "one", "three", "two")
 	wantRows(t, tg, "SELECT after_line, kafka_offset FROM log_history ORDER BY kafka_offset", "one|0", "two|1", "three|2")
-	offs, err := tg.Offsets(ctx(t))
-	if err != nil || len(offs) != 1 || offs[f.tp] != 2 {
-		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.tp)
+	offs, err := tg.Offsets(sinktest.Ctx(t))
+	if err != nil || len(offs) != 1 || offs[f.TP] != 2 {
+		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.TP)
 	}
 	wantRows(t, tg, `SELECT sink, topic, "partition", "offset", position FROM dovetail_offsets`, "a|src.public.t|0|2|lsn=1002")
-	if offs, err := other.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := other.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Errorf("another sink's Offsets: %v, %v", offs, err)
 	}
 
@@ -115,10 +116,10 @@ func TestOffsets(t *testing.T) {
 	tg.Close()
 	other.Close()
 	again := newTarget(t, path, sinks.Options{Name: "a"}, true)
-	if offs, err := again.Offsets(ctx(t)); err != nil || offs[f.tp] != 2 {
+	if offs, err := again.Offsets(sinktest.Ctx(t)); err != nil || offs[f.TP] != 2 {
 		t.Errorf("Offsets after a restart: %v, %v", offs, err)
 	}
-	if err := again.Apply(ctx(t), b2); err != nil {
+	if err := again.Apply(sinktest.Ctx(t), b2); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, again, "SELECT count(*) FROM log_history", "3")
@@ -128,13 +129,13 @@ func TestOffsets(t *testing.T) {
 // offsets.
 func TestAtomic(t *testing.T) {
 	t.Parallel()
-	a := pgTable("a", []int{0}, col("id", intType, false), col("v", textType, true))
-	b := pgTable("b", []int{0}, col("id", intType, false), col("v", textType, false))
+	a := sinktest.PostgresTable("a", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
+	b := sinktest.PostgresTable("b", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, false))
 	tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, true)
 	f := newFeed()
-	f.apply(t, tg, upsert(a, int32(1), "kept"), upsert(b, int32(1), "kept"))
-	bad := f.batch(t, sinks.Naming{}, upsert(a, int32(1), "changed"), upsert(a, int32(2), "new"), upsert(b, int32(2), nil))
-	err := tg.Apply(ctx(t), bad)
+	f.Apply(t, tg, sinktest.Upsert(a, int32(1), "kept"), sinktest.Upsert(b, int32(1), "kept"))
+	bad := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(1), "changed"), sinktest.Upsert(a, int32(2), "new"), sinktest.Upsert(b, int32(2), nil))
+	err := tg.Apply(sinktest.Ctx(t), bad)
 	if err == nil || !strings.Contains(err.Error(), "NOT NULL constraint failed") || !strings.Contains(err.Error(), "into b") {
 		t.Fatalf("Apply of a NULL into a NOT NULL column: %v", err)
 	}
@@ -146,8 +147,8 @@ func TestAtomic(t *testing.T) {
 	wantRows(t, tg, "SELECT count(*) FROM a_history", "1")
 	wantRows(t, tg, `SELECT "offset" FROM dovetail_offsets`, "1")
 	// The failed batch left the target usable, and its tables' shapes known.
-	good := f.batch(t, sinks.Naming{}, upsert(a, int32(2), "new"))
-	if err := tg.Apply(ctx(t), good); err != nil {
+	good := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(2), "new"))
+	if err := tg.Apply(sinktest.Ctx(t), good); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, tg, `SELECT "offset" FROM dovetail_offsets`, "5")
@@ -157,8 +158,8 @@ func TestAtomic(t *testing.T) {
 // TestEvolution follows a source table through new shapes at each schema_evolution level.
 func TestEvolution(t *testing.T) {
 	t.Parallel()
-	v1 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("gone", textType, true))
-	v2 := pgTable("t", []int{0}, col("id", intType, false), col("a", ty(event.KindInt64, "", "int8"), true), col("added", textType, true))
+	v1 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("gone", textType, true))
+	v2 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", sinktest.Type(event.KindInt64, "", "int8"), true), sinktest.Col("added", textType, true))
 	for _, tc := range []struct {
 		evo     sinks.Evolution
 		err     string
@@ -173,8 +174,8 @@ func TestEvolution(t *testing.T) {
 			t.Parallel()
 			tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true, Evolution: tc.evo}, true)
 			f := newFeed()
-			f.apply(t, tg, upsert(v1, int32(1), "5", "old"))
-			err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v2, int32(2), int64(7), "x")))
+			f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "5", "old"))
+			err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v2, int32(2), int64(7), "x")))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("Apply = %v, want an error with %q", err, tc.err)
@@ -196,10 +197,10 @@ func TestEvolution(t *testing.T) {
 	t.Run("none adds no columns", func(t *testing.T) {
 		t.Parallel()
 		tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true, Evolution: sinks.EvolveNone}, false)
-		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v3, int32(2), "b", "new")))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v3, int32(2), "b", "new")))
 		if want := "target table t has no column added (source public.t column of type string (text)) and schema_evolution is none"; err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("Apply = %v, want an error with %q", err, want)
 		}
@@ -208,10 +209,10 @@ func TestEvolution(t *testing.T) {
 	t.Run("basic adds columns", func(t *testing.T) {
 		t.Parallel()
 		tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true, Evolution: sinks.EvolveBasic}, true)
-		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		f.apply(t, tg, upsert(v3, int32(2), "b", "new"), upsert(v1, int32(3), "c", "old3"))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		f.Apply(t, tg, sinktest.Upsert(v3, int32(2), "b", "new"), sinktest.Upsert(v1, int32(3), "c", "old3"))
 		wantRows(t, tg, "SELECT * FROM t ORDER BY id", "1|a|old|∅", "2|b|∅|new", "3|c|old3|∅")
 		wantRows(t, tg, "SELECT after_id, after_gone, after_added FROM t_history ORDER BY kafka_offset", "1|old|∅", "2|∅|new", "3|old3|∅")
 	})
@@ -220,9 +221,9 @@ func TestEvolution(t *testing.T) {
 // TestTargetErrors checks the errors for target tables that do not fit.
 func TestTargetErrors(t *testing.T) {
 	t.Parallel()
-	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
-	mysqlTime := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-		col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
+	src := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
+	mysqlTime := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{sinktest.Col("id", intType, false),
+		sinktest.Col("d", sinktest.Type(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
 	for _, tc := range []struct {
 		name   string
 		ddl    string
@@ -230,22 +231,22 @@ func TestTargetErrors(t *testing.T) {
 		change *event.Change
 		err    string
 	}{
-		{"missing table", "", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"missing table", "", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t (for public.t) does not exist and create_tables is off"},
-		{"incompatible column", "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"incompatible column", "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t column v is INTEGER, which cannot hold source public.t column v of type string (text)"},
-		{"too narrow an integer", "CREATE TABLE t (id SMALLINT PRIMARY KEY, v VARCHAR)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"too narrow an integer", "CREATE TABLE t (id SMALLINT PRIMARY KEY, v VARCHAR)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t column id is SMALLINT, which cannot hold source public.t column id of type int32 (int4): want INTEGER"},
 		{"too narrow a decimal", "CREATE TABLE t (id INTEGER PRIMARY KEY, v DECIMAL(5,1))", sinks.Options{},
-			upsert(pgTable("t", []int{0}, col("id", intType, false), col("v", decimalType(6, 2, "numeric(6,2)"), true)), int32(1), rat("1.25")),
+			sinktest.Upsert(sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", sinktest.Decimal(6, 2, "numeric(6,2)"), true)), int32(1), sinktest.Rat("1.25")),
 			"target table t column v is DECIMAL(5,1), which cannot hold"},
-		{"no key", "CREATE TABLE t (id INTEGER, v VARCHAR)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"no key", "CREATE TABLE t (id INTEGER, v VARCHAR)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t has no primary key or unique index on (id)"},
 		{"MySQL time beyond a day in a TIME column", "CREATE TABLE t (id INTEGER PRIMARY KEY, d TIME)", sinks.Options{},
-			upsert(mysqlTime, int32(1), int64(-1_500_000)),
+			sinktest.Upsert(mysqlTime, int32(1), int64(-1_500_000)),
 			"column d (TIME): time -00:00:01.5 is outside 00:00:00..24:00:00"},
 		{"JSON lists", "CREATE TABLE t (id INTEGER PRIMARY KEY, j JSON[])", sinks.Options{},
-			upsert(pgTable("t", []int{0}, col("id", intType, false), col("j", arrayType(ty(event.KindString, sqlapply.NameJSON, "json")), true)), int32(1), []any{"{}"}),
+			sinktest.Upsert(sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("j", sinktest.Array(sinktest.Type(event.KindString, sqlapply.NameJSON, "json")), true)), int32(1), []any{"{}"}),
 			"JSON lists are not supported (want VARCHAR[])"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,7 +255,7 @@ func TestTargetErrors(t *testing.T) {
 			if tc.ddl != "" {
 				exec(t, tg, tc.ddl)
 			}
-			err := tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, tc.change))
+			err := tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, sinks.Naming{}, tc.change))
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Fatalf("Apply = %v\nwant an error with %q", err, tc.err)
 			}
@@ -266,13 +267,13 @@ func TestTargetErrors(t *testing.T) {
 		tg := newTarget(t, newPath(t), sinks.Options{}, false)
 		exec(t, tg, "CREATE TABLE t (id HUGEINT PRIMARY KEY, u DECIMAL(38,0), n DOUBLE, d INTERVAL, f DOUBLE, z VARCHAR)")
 		tb := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Key: []int{0}, Columns: []event.Column{
-			col("id", ty(event.KindInt64, "", "bigint"), false),
-			col("u", decimalType(20, 0, "bigint unsigned"), true),
-			col("n", decimalType(65, 30, "decimal(65,30)"), true),
-			col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true),
-			col("f", ty(event.KindFloat32, "", "float"), true),
-			col("z", ty(event.KindString, sqlapply.NameZonedTimestamp, "timestamp"), true)}}
-		newFeed().apply(t, tg, upsert(tb, int64(-1), rat("18446744073709551615"), rat("1.5"), int64(-3_600_000_000), float32(0.1), "2024-01-01T00:00:00Z"))
+			sinktest.Col("id", sinktest.Type(event.KindInt64, "", "bigint"), false),
+			sinktest.Col("u", sinktest.Decimal(20, 0, "bigint unsigned"), true),
+			sinktest.Col("n", sinktest.Decimal(65, 30, "decimal(65,30)"), true),
+			sinktest.Col("d", sinktest.Type(event.KindInt64, sqlapply.NameMicroTime, "time"), true),
+			sinktest.Col("f", sinktest.Type(event.KindFloat32, "", "float"), true),
+			sinktest.Col("z", sinktest.Type(event.KindString, sqlapply.NameZonedTimestamp, "timestamp"), true)}}
+		newFeed().Apply(t, tg, sinktest.Upsert(tb, int64(-1), sinktest.Rat("18446744073709551615"), sinktest.Rat("1.5"), int64(-3_600_000_000), float32(0.1), "2024-01-01T00:00:00Z"))
 		wantRows(t, tg, "SELECT id, u, n, CAST(d AS VARCHAR), f, z FROM t", "-1|18446744073709551615|1.5|-01:00:00|0.1|2024-01-01T00:00:00Z")
 	})
 }
@@ -284,9 +285,9 @@ func TestNaming(t *testing.T) {
 	naming := sinks.Naming{Template: "analytics.{schema}_{table}", ExcludeTables: []string{"public.skip"}}
 	tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true, Naming: naming}, true)
 	exec(t, tg, "CREATE SCHEMA analytics")
-	a := pgTable("a", []int{0}, col("id", intType, false))
-	skip := pgTable("skip", []int{0}, col("id", intType, false))
-	if err := tg.Apply(ctx(t), newFeed().batch(t, naming, upsert(a, int32(1)), upsert(skip, int32(1)))); err != nil {
+	a := sinktest.PostgresTable("a", []int{0}, sinktest.Col("id", intType, false))
+	skip := sinktest.PostgresTable("skip", []int{0}, sinktest.Col("id", intType, false))
+	if err := tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, naming, sinktest.Upsert(a, int32(1)), sinktest.Upsert(skip, int32(1)))); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, tg, "SELECT * FROM analytics.public_a", "1")
@@ -300,27 +301,27 @@ func TestUnavailable(t *testing.T) {
 	t.Parallel()
 	tg := newTarget(t, newPath(t), sinks.Options{}, false)
 	exec(t, tg, "CREATE TABLE k (id INTEGER PRIMARY KEY, v INTEGER)", "INSERT INTO k VALUES (1, 0)")
-	tx1, err := tg.file.db.BeginTx(ctx(t), nil)
+	tx1, err := tg.file.db.BeginTx(sinktest.Ctx(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx1.Rollback()
-	tx2, err := tg.file.db.BeginTx(ctx(t), nil)
+	tx2, err := tg.file.db.BeginTx(sinktest.Ctx(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx2.Rollback()
-	if _, err := tx1.ExecContext(ctx(t), "UPDATE k SET v = 1 WHERE id = 1"); err != nil {
+	if _, err := tx1.ExecContext(sinktest.Ctx(t), "UPDATE k SET v = 1 WHERE id = 1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = tx2.ExecContext(ctx(t), "UPDATE k SET v = 2 WHERE id = 1")
+	_, err = tx2.ExecContext(sinktest.Ctx(t), "UPDATE k SET v = 2 WHERE id = 1")
 	if err == nil {
 		t.Fatal("two transactions updated one row")
 	}
 	if err := classify(fmt.Errorf("upsert 1 rows into k: %w", err)); !sinks.Unavailable(err) {
 		t.Errorf("Unavailable(%v) = false for a write-write conflict", err)
 	}
-	if _, err := tg.file.db.ExecContext(ctx(t), "SELECT * FROM nowhere"); sinks.Unavailable(classify(err)) {
+	if _, err := tg.file.db.ExecContext(sinktest.Ctx(t), "SELECT * FROM nowhere"); sinks.Unavailable(classify(err)) {
 		t.Errorf("Unavailable(%v) = true for a missing table", err)
 	}
 	if sinks.Unavailable(classify(errors.New("IO Error: Could not set lock on file"))) {
@@ -334,8 +335,8 @@ func TestUnavailable(t *testing.T) {
 func TestConcurrentApply(t *testing.T) {
 	t.Parallel()
 	path := newPath(t)
-	v1 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false))
-	v2 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false), col("extra", textType, true))
+	v1 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false))
+	v2 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false), sinktest.Col("extra", textType, true))
 	const parts, batches, rows = 4, 5, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, parts)
@@ -345,20 +346,20 @@ func TestConcurrentApply(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f := &feed{tp: sinks.TopicPartition{Topic: "src.public.t", Partition: p}}
+			f := &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.t", Partition: p}, Source: sourceAt}
 			for b := range batches {
 				var cs []*event.Change
 				for r := range rows {
 					id := int32(p*1000 + b*rows + r)
 					if p == 0 && b >= 2 {
-						cs = append(cs, upsert(v2, id, int32(p), "x"))
+						cs = append(cs, sinktest.Upsert(v2, id, int32(p), "x"))
 					} else {
-						cs = append(cs, upsert(v1, id, int32(p)))
+						cs = append(cs, sinktest.Upsert(v1, id, int32(p)))
 					}
 				}
-				batch := f.batch(t, sinks.Naming{}, cs...)
+				batch := f.Batch(t, sinks.Naming{}, cs...)
 				for attempt := 0; ; attempt++ {
-					err := tg.Apply(ctx(t), batch)
+					err := tg.Apply(sinktest.Ctx(t), batch)
 					if err == nil {
 						break
 					}

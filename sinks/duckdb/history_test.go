@@ -10,6 +10,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 )
 
 // pointInTime is docs/SINKS.md's point-in-time query for a table t (key id, column v):
@@ -35,7 +36,7 @@ ORDER BY id`
 // back the table as it was after each batch.
 func TestHistory(t *testing.T) {
 	t.Parallel()
-	tb := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
+	tb := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
 	tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, true)
 	rng := rand.New(rand.NewPCG(1, 2))
 	f := newFeed()
@@ -53,25 +54,25 @@ func TestHistory(t *testing.T) {
 			old, exists := state[id]
 			switch n := rng.IntN(20); {
 			case n == 0 && b > 0:
-				cs = append(cs, truncate(tb))
+				cs = append(cs, sinktest.Truncate(tb))
 				clear(state)
 			case n < 5 && exists:
-				cs = append(cs, del(tb, id, nil))
+				cs = append(cs, sinktest.Del(tb, id, nil))
 				delete(state, id)
 			case n < 7 && exists: // the key changes
 				to := id + 100
 				if _, taken := state[to]; taken {
 					continue
 				}
-				cs = append(cs, update(tb, []any{id, old}, []any{to, old}))
+				cs = append(cs, sinktest.Update(tb, []any{id, old}, []any{to, old}))
 				delete(state, id)
 				state[to] = old
 			default:
 				v := fmt.Sprintf("v%d.%d", b, len(cs))
 				if exists {
-					cs = append(cs, update(tb, []any{id, old}, []any{id, v}))
+					cs = append(cs, sinktest.Update(tb, []any{id, old}, []any{id, v}))
 				} else {
-					cs = append(cs, upsert(tb, id, v))
+					cs = append(cs, sinktest.Upsert(tb, id, v))
 				}
 				state[id] = v
 			}
@@ -79,14 +80,14 @@ func TestHistory(t *testing.T) {
 		if len(cs) == 0 {
 			continue
 		}
-		batch := f.batch(t, sinks.Naming{}, cs...)
+		batch := f.Batch(t, sinks.Naming{}, cs...)
 		all = append(all, batch)
-		if err := tg.Apply(ctx(t), batch); err != nil {
+		if err := tg.Apply(sinktest.Ctx(t), batch); err != nil {
 			t.Fatal(err)
 		}
 		if b%7 == 3 { // replay this batch and an older one: nothing may change
 			for _, again := range []*sinks.Batch{batch, all[len(all)/2]} {
-				if err := tg.Apply(ctx(t), again); err != nil {
+				if err := tg.Apply(sinktest.Ctx(t), again); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -104,14 +105,14 @@ func TestHistory(t *testing.T) {
 		checkpoints = append(checkpoints, checkpoint{ts: cs[len(cs)-1].Source.Commit, rows: rows})
 	}
 	wantRows(t, tg, "SELECT count(*), count(DISTINCT kafka_offset), min(kafka_offset), max(kafka_offset) FROM t_history",
-		fmt.Sprintf("%d|%d|0|%d", f.next, f.next, f.next-1))
+		fmt.Sprintf("%d|%d|0|%d", f.Next, f.Next, f.Next-1))
 	for i, cp := range checkpoints {
 		got := query(t, tg, pointInTime, cp.ts)
 		if strings.Join(got, " ") != strings.Join(cp.rows, " ") {
 			t.Errorf("checkpoint %d at %s:\n got %q\nwant %q", i, cp.ts, got, cp.rows)
 		}
 	}
-	t.Logf("%d changes, %d checkpoints, e.g. %q; ops %q", f.next, len(checkpoints), checkpoints[len(checkpoints)/2].rows, query(t, tg, "SELECT op, count(*) FROM t_history GROUP BY op ORDER BY op"))
+	t.Logf("%d changes, %d checkpoints, e.g. %q; ops %q", f.Next, len(checkpoints), checkpoints[len(checkpoints)/2].rows, query(t, tg, "SELECT op, count(*) FROM t_history GROUP BY op ORDER BY op"))
 	// The last point in time is the table itself.
 	wantRows(t, tg, "SELECT id, v FROM t ORDER BY id", checkpoints[len(checkpoints)-1].rows...)
 }
@@ -119,20 +120,20 @@ func TestHistory(t *testing.T) {
 // TestHistoryRows checks the history table's layout and the row of each kind of change.
 func TestHistoryRows(t *testing.T) {
 	t.Parallel()
-	tb := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
-	mysql := &event.Table{ID: event.TableID{Database: "shop", Table: "m"}, Columns: []event.Column{col("line", textType, true)}}
+	tb := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true), sinktest.Col("big", textType, true))
+	mysql := &event.Table{ID: event.TableID{Database: "shop", Table: "m"}, Columns: []event.Column{sinktest.Col("line", textType, true)}}
 	tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, true)
 	f := newFeed()
 	read := &event.Change{Table: tb, Op: event.OpRead, After: []any{int32(1), "a", "x"}}
 	ins := &event.Change{Table: mysql, Op: event.OpCreate, After: []any{"l1"}, Source: event.Source{Connector: "mysql",
 		GTID: "3e11fa47-71ca-11e1-9e33-c80aa9429562:23", File: "binlog.000003", Pos: 4711, Row: 1,
 		Commit: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}}
-	f.apply(t, tg, read,
-		update(tb, nil, []any{int32(1), "b", event.Unavailable}), // REPLICA IDENTITY DEFAULT: no before, big TOASTed
-		update(tb, []any{int32(1), "b", "x"}, []any{int32(1), "c", "y"}),
-		del(tb, int32(1), nil, nil),
+	f.Apply(t, tg, read,
+		sinktest.Update(tb, nil, []any{int32(1), "b", event.Unavailable}), // REPLICA IDENTITY DEFAULT: no before, big TOASTed
+		sinktest.Update(tb, []any{int32(1), "b", "x"}, []any{int32(1), "c", "y"}),
+		sinktest.Del(tb, int32(1), nil, nil),
 		ins)
-	f.apply(t, tg, truncate(tb))
+	f.Apply(t, tg, sinktest.Truncate(tb))
 	wantRows(t, tg, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 't_history' ORDER BY column_index",
 		"op|VARCHAR", "source_ts|TIMESTAMP WITH TIME ZONE", "source_position|VARCHAR", "kafka_topic|VARCHAR",
 		"kafka_partition|INTEGER", "kafka_offset|BIGINT", "unavailable_columns|VARCHAR[]",
@@ -157,19 +158,19 @@ func TestHistoryRows(t *testing.T) {
 // history.
 func TestHistoryPartialReplay(t *testing.T) {
 	t.Parallel()
-	tb := pgTable("log", nil, col("line", textType, true))
+	tb := sinktest.PostgresTable("log", nil, sinktest.Col("line", textType, true))
 	tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, true)
-	p0 := &feed{tp: sinks.TopicPartition{Topic: "src.public.log", Partition: 0}}
-	p1 := &feed{tp: sinks.TopicPartition{Topic: "src.public.log", Partition: 1}}
-	first := p0.batch(t, sinks.Naming{}, upsert(tb, "a0"), upsert(tb, "b0"))
-	if err := tg.Apply(ctx(t), first); err != nil {
+	p0 := &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.log", Partition: 0}, Source: sourceAt}
+	p1 := &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.log", Partition: 1}, Source: sourceAt}
+	first := p0.Batch(t, sinks.Naming{}, sinktest.Upsert(tb, "a0"), sinktest.Upsert(tb, "b0"))
+	if err := tg.Apply(sinktest.Ctx(t), first); err != nil {
 		t.Fatal(err)
 	}
-	second := p1.batch(t, sinks.Naming{}, upsert(tb, "a1"))
-	both := &sinks.Batch{Offsets: sinks.Offsets{p0.tp: 1, p1.tp: 0}, Positions: map[sinks.TopicPartition]string{},
+	second := p1.Batch(t, sinks.Naming{}, sinktest.Upsert(tb, "a1"))
+	both := &sinks.Batch{Offsets: sinks.Offsets{p0.TP: 1, p1.TP: 0}, Positions: map[sinks.TopicPartition]string{},
 		Records: append(slices.Clone(first.Records), second.Records...)}
 	both.Tables = append(both.Tables, second.Tables...) // what Plan makes of p1's record alone
-	if err := tg.Apply(ctx(t), both); err != nil {
+	if err := tg.Apply(sinktest.Ctx(t), both); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, tg, "SELECT kafka_partition, kafka_offset, after_line FROM log_history ORDER BY ALL", "0|0|a0", "0|1|b0", "1|0|a1")

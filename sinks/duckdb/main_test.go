@@ -1,7 +1,6 @@
 package duckdb
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -11,13 +10,8 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 )
-
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
 
 // newPath returns the path of a new database file in the test's temp dir.
 func newPath(t testing.TB) string { return filepath.Join(t.TempDir(), "replica.duckdb") }
@@ -28,7 +22,7 @@ func newTarget(t testing.TB, path string, opts sinks.Options, history bool) *Tar
 	if opts.Name == "" {
 		opts.Name = "replica"
 	}
-	tg, err := New(ctx(t), path, opts, history, slog.New(slog.DiscardHandler))
+	tg, err := New(sinktest.Ctx(t), path, opts, history, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -36,46 +30,11 @@ func newTarget(t testing.TB, path string, opts sinks.Options, history bool) *Tar
 	return tg
 }
 
-// feed numbers changes as records of one topic partition, in order, across batches.
-type feed struct {
-	tp   sinks.TopicPartition
-	next int64
-}
-
-func newFeed() *feed { return &feed{tp: sinks.TopicPartition{Topic: "src.public.t", Partition: 0}} }
-
-// batch plans the changes as the next records of the feed.
-func (f *feed) batch(t testing.TB, naming sinks.Naming, changes ...*event.Change) *sinks.Batch {
-	t.Helper()
-	var recs []sinks.Record
-	for _, c := range changes {
-		if c.Source.Connector == "" {
-			c.Source = event.Source{Connector: "postgresql", LSN: 1000 + f.next,
-				Commit: time.Date(2024, 1, 1, 0, 0, int(f.next), 0, time.UTC)}
-		}
-		recs = append(recs, sinks.Record{Change: c, TopicPartition: f.tp, Offset: f.next})
-		f.next++
-	}
-	b, err := sinks.Plan(recs, naming)
-	if err != nil {
-		t.Fatalf("plan: %v", err)
-	}
-	return b
-}
-
-// apply plans and applies changes, failing t on error.
-func (f *feed) apply(t testing.TB, tg *Target, changes ...*event.Change) {
-	t.Helper()
-	if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, changes...)); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-}
-
 // query returns the rows of a query on the target's database, each row's columns as
 // text joined by "|", NULL as "∅".
 func query(t testing.TB, tg *Target, q string, args ...any) []string {
 	t.Helper()
-	rows, err := tg.file.db.QueryContext(ctx(t), q, args...)
+	rows, err := tg.file.db.QueryContext(sinktest.Ctx(t), q, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
@@ -115,16 +74,13 @@ func query(t testing.TB, tg *Target, q string, args ...any) []string {
 
 func wantRows(t testing.TB, tg *Target, q string, want ...string) {
 	t.Helper()
-	got := query(t, tg, q)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\n got %q\nwant %q", q, got, want)
-	}
+	sinktest.WantRows(t, q, query(t, tg, q), want...)
 }
 
 func exec(t testing.TB, tg *Target, stmts ...string) {
 	t.Helper()
 	for _, s := range stmts {
-		if _, err := tg.file.db.ExecContext(ctx(t), s); err != nil {
+		if _, err := tg.file.db.ExecContext(sinktest.Ctx(t), s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
@@ -136,26 +92,13 @@ var (
 	textType = event.Type{Kind: event.KindString, SourceType: "text"}
 )
 
-func pgTable(name string, key []int, cols ...event.Column) *event.Table {
-	return &event.Table{ID: event.TableID{Database: "src", Schema: "public", Table: name}, Columns: cols, Key: key}
+// sourceAt is the source position of the change at offset n of a feed.
+func sourceAt(n int64) event.Source {
+	return event.Source{Connector: "postgresql", LSN: 1000 + n,
+		Commit: time.Date(2024, 1, 1, 0, 0, int(n), 0, time.UTC)}
 }
 
-func col(name string, typ event.Type, optional bool) event.Column {
-	return event.Column{Name: name, Type: typ, Optional: optional}
-}
-
-func upsert(tb *event.Table, after ...any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpCreate, After: after}
-}
-
-func update(tb *event.Table, before, after []any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpUpdate, Before: before, After: after}
-}
-
-func del(tb *event.Table, before ...any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpDelete, Before: before}
-}
-
-func truncate(tb *event.Table) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpTruncate}
+// newFeed is a feed of topic src.public.t, partition 0.
+func newFeed() *sinktest.Feed {
+	return &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.t", Partition: 0}, Source: sourceAt}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/verify"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 )
 
 // fakeSource is a verify.Reader over rows held in memory, in key order: the other side
@@ -100,7 +101,7 @@ func compare(t *testing.T, src *fakeSource, path string, opts verify.Options, na
 	for _, n := range names {
 		pairs = append(pairs, verify.Pair{Source: verify.TableRef{Name: n}, Target: verify.TableRef{Name: n}})
 	}
-	reps, err := verify.Compare(ctx(t), verify.Endpoint{Kind: "fake", Open: src.open},
+	reps, err := verify.Compare(sinktest.Ctx(t), verify.Endpoint{Kind: "fake", Open: src.open},
 		verify.Endpoint{Kind: "duckdb", DSN: path, Open: VerifyOpener}, pairs, opts)
 	if err != nil {
 		t.Fatalf("compare: %v", err)
@@ -242,7 +243,7 @@ func TestVerifyOpener(t *testing.T) {
 	path := newPath(t)
 	tg := newTarget(t, path, sinks.Options{}, false)
 	exec(t, tg, `CREATE TABLE t (id INTEGER PRIMARY KEY)`)
-	r, err := VerifyOpener(ctx(t), path)
+	r, err := VerifyOpener(sinktest.Ctx(t), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,24 +253,24 @@ func TestVerifyOpener(t *testing.T) {
 	r.Close()
 	tg.Close()
 
-	r, err = VerifyOpener(ctx(t), path)
+	r, err = VerifyOpener(sinktest.Ctx(t), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.(*reader).f.readOnly {
 		t.Error("the reader opened the file for writing")
 	}
-	if _, err := r.Table(ctx(t), verify.TableRef{Name: "t"}); err != nil {
+	if _, err := r.Table(sinktest.Ctx(t), verify.TableRef{Name: "t"}); err != nil {
 		t.Errorf("read-only: %v", err)
 	}
-	_, err = New(ctx(t), path, sinks.Options{Name: "replica"}, false, nil)
+	_, err = New(sinktest.Ctx(t), path, sinks.Options{Name: "replica"}, false, nil)
 	if !errors.Is(err, errReadOnly) || !sinks.Unavailable(err) {
 		t.Errorf("New on a file open read-only: %v, want a retryable errReadOnly", err)
 	}
 	r.Close()
 	newTarget(t, path, sinks.Options{}, false).Close()
 
-	if _, err := VerifyOpener(ctx(t), path+".missing"); err == nil {
+	if _, err := VerifyOpener(sinktest.Ctx(t), path+".missing"); err == nil {
 		t.Error("a missing file opened")
 	}
 
@@ -286,7 +287,7 @@ func TestVerifyOpener(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() && sc.Text() != "holding" {
 	}
-	_, err = VerifyOpener(ctx(t), path)
+	_, err = VerifyOpener(sinktest.Ctx(t), path)
 	if err == nil || !strings.Contains(err.Error(), "held by another process") {
 		t.Errorf("VerifyOpener on a file another process holds: %v", err)
 	}

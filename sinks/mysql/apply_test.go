@@ -7,6 +7,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
@@ -14,12 +15,12 @@ import (
 func TestApply(t *testing.T) {
 	t.Parallel()
 	pgText := event.Type{Kind: event.KindString, SourceType: "text"}
-	keyed := myTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", ty(event.KindString, "", "longtext"), true))
-	twoKey := myTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
+	keyed := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true), sinktest.Col("big", sinktest.Type(event.KindString, "", "longtext"), true))
+	twoKey := sinktest.MySQLTable("t", []int{0, 1}, sinktest.Col("a", intType, false), sinktest.Col("b", textType, false), sinktest.Col("v", textType, true))
 	textKey := &event.Table{ID: event.TableID{Database: "src", Schema: "public", Table: "t"}, Key: []int{0},
-		Columns: []event.Column{col("k", pgText, false), col("v", pgText, true)}}
-	keyless := myTable("t", nil, col("line", textType, true), col("n", intType, true))
-	jsonless := myTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("g", ty(event.KindBytes, "", "point"), true))
+		Columns: []event.Column{sinktest.Col("k", pgText, false), sinktest.Col("v", pgText, true)}}
+	keyless := sinktest.MySQLTable("t", nil, sinktest.Col("line", textType, true), sinktest.Col("n", intType, true))
+	jsonless := sinktest.MySQLTable("t", nil, sinktest.Col("j", sinktest.Type(event.KindString, sqlapply.NameJSON, "json"), true), sinktest.Col("g", sinktest.Type(event.KindBytes, "", "point"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
 		name    string
@@ -28,44 +29,44 @@ func TestApply(t *testing.T) {
 		want    []string
 	}{
 		{"inserts, updates and deletes", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y"), upsert(keyed, int32(3), "c", nil)},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), del(keyed, int32(2), nil, nil)},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y"), sinktest.Upsert(keyed, int32(3), "c", nil)},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), sinktest.Del(keyed, int32(2), nil, nil)},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
 		{"snapshot reads are upserts", [][]*event.Change{
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
 		}, "SELECT * FROM t", []string{"1|b|x"}},
 		{"key change moves the row", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x")},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
+			{sinktest.Upsert(keyed, int32(1), "a", "x")},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
 		}, "SELECT * FROM t", []string{"9|a|x"}},
 		{"unavailable values keep the follower's value", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted"), upsert(keyed, int32(2), "b", "toasted2")},
-			{update(keyed, nil, []any{int32(1), "A", u}), update(keyed, nil, []any{int32(2), u, u}), upsert(keyed, int32(3), "c", "new")},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted"), sinktest.Upsert(keyed, int32(2), "b", "toasted2")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", u}), sinktest.Update(keyed, nil, []any{int32(2), u, u}), sinktest.Upsert(keyed, int32(3), "c", "new")},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
 		{"the placeholder string is never written", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted")},
-			{update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
 		}, "SELECT * FROM t", []string{"1|A|toasted"}},
 		{"truncate then inserts", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y")},
-			{upsert(keyed, int32(3), "c", "z"), truncate(keyed), upsert(keyed, int32(4), "d", "w")},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y")},
+			{sinktest.Upsert(keyed, int32(3), "c", "z"), sinktest.Truncate(keyed), sinktest.Upsert(keyed, int32(4), "d", "w")},
 		}, "SELECT * FROM t ORDER BY id", []string{"4|d|w"}},
 		{"composite keys", [][]*event.Change{
-			{upsert(twoKey, int32(1), "a", "x"), upsert(twoKey, int32(1), "b", "y"), upsert(twoKey, int32(2), "a", "z")},
-			{del(twoKey, int32(1), "a", nil), upsert(twoKey, int32(2), "a", "Z")},
+			{sinktest.Upsert(twoKey, int32(1), "a", "x"), sinktest.Upsert(twoKey, int32(1), "b", "y"), sinktest.Upsert(twoKey, int32(2), "a", "z")},
+			{sinktest.Del(twoKey, int32(1), "a", nil), sinktest.Upsert(twoKey, int32(2), "a", "Z")},
 		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
 		{"text keys are exact: case, accents and trailing spaces differ", [][]*event.Change{
-			{upsert(textKey, "a", "1"), upsert(textKey, "A", "2"), upsert(textKey, "a ", "3"), upsert(textKey, "á", "4")},
-			{upsert(textKey, "a", "1b")},
+			{sinktest.Upsert(textKey, "a", "1"), sinktest.Upsert(textKey, "A", "2"), sinktest.Upsert(textKey, "a ", "3"), sinktest.Upsert(textKey, "á", "4")},
+			{sinktest.Upsert(textKey, "a", "1b")},
 		}, "SELECT concat('[', k, ']'), v FROM t ORDER BY v", []string{"[a]|1b", "[A]|2", "[a ]|3", "[á]|4"}},
 		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
-			{upsert(keyless, "a", int32(1)), upsert(keyless, "a", int32(1)), upsert(keyless, nil, nil), upsert(keyless, "b", int32(2))},
-			{del(keyless, "a", int32(1)), del(keyless, nil, nil), update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
+			{sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, nil, nil), sinktest.Upsert(keyless, "b", int32(2))},
+			{sinktest.Del(keyless, "a", int32(1)), sinktest.Del(keyless, nil, nil), sinktest.Update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
 		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
 		{"keyless deletes of JSON and geometry rows", [][]*event.Change{
-			{upsert(jsonless, `{"a": 1}`, wkbPoint(1, 2)), upsert(jsonless, `{"b": 2}`, wkbPoint(3, 4))},
-			{del(jsonless, `{"a": 1}`, wkbPoint(1, 2))},
+			{sinktest.Upsert(jsonless, `{"a": 1}`, sinktest.WKBPoint(1, 2)), sinktest.Upsert(jsonless, `{"b": 2}`, sinktest.WKBPoint(3, 4))},
+			{sinktest.Del(jsonless, `{"a": 1}`, sinktest.WKBPoint(1, 2))},
 		}, "SELECT j, ST_AsText(g) FROM t", []string{`{"b": 2}|POINT(3 4)`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +75,7 @@ func TestApply(t *testing.T) {
 			tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
 			f := newFeed()
 			for _, b := range tc.batches {
-				f.apply(t, tg, b...)
+				f.Apply(t, tg, b...)
 			}
 			wantRows(t, dsn, tc.query, tc.want...)
 		})
@@ -86,32 +87,32 @@ func TestApply(t *testing.T) {
 func TestOffsets(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	keyless := myTable("log", nil, col("line", textType, true))
+	keyless := sinktest.MySQLTable("log", nil, sinktest.Col("line", textType, true))
 	tg := newTarget(t, dsn, sinks.Options{Name: "a", CreateTables: true})
 	other := newTarget(t, dsn, sinks.Options{Name: "b", CreateTables: true})
-	if offs, err := tg.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := tg.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Fatalf("Offsets before any batch: %v, %v", offs, err)
 	}
 	f := newFeed()
-	b1 := f.batch(t, sinks.Naming{}, upsert(keyless, "one"), upsert(keyless, "two"))
-	b2 := f.batch(t, sinks.Naming{}, upsert(keyless, "three"))
+	b1 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "one"), sinktest.Upsert(keyless, "two"))
+	b2 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "three"))
 	for _, b := range []*sinks.Batch{b1, b2, b1, b2} { // the last two are replays
-		if err := tg.Apply(ctx(t), b); err != nil {
+		if err := tg.Apply(sinktest.Ctx(t), b); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wantRows(t, dsn, "SELECT line FROM log ORDER BY line", "one", "three", "two")
-	offs, err := tg.Offsets(ctx(t))
-	if err != nil || len(offs) != 1 || offs[f.tp] != 2 {
-		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.tp)
+	offs, err := tg.Offsets(sinktest.Ctx(t))
+	if err != nil || len(offs) != 1 || offs[f.TP] != 2 {
+		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.TP)
 	}
 	wantRows(t, dsn, "SELECT sink, topic, `partition`, `offset`, position FROM dovetail_offsets",
 		"a|src.shop.t|0|2|file=binlog.000001 pos=1002 row=0")
-	if offs, err := other.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := other.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Errorf("another sink's Offsets: %v, %v", offs, err)
 	}
 	again := newTarget(t, dsn, sinks.Options{Name: "a"})
-	if offs, err := again.Offsets(ctx(t)); err != nil || offs[f.tp] != 2 {
+	if offs, err := again.Offsets(sinktest.Ctx(t)); err != nil || offs[f.TP] != 2 {
 		t.Errorf("Offsets after a restart: %v, %v", offs, err)
 	}
 }
@@ -121,14 +122,14 @@ func TestOffsets(t *testing.T) {
 func TestAtomic(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
-	a := myTable("a", []int{0}, col("id", intType, false), col("v", textType, true))
-	b := myTable("b", []int{0}, col("id", intType, false), col("v", textType, false))
-	c := myTable("c", nil, col("v", textType, true))
+	a := sinktest.MySQLTable("a", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
+	b := sinktest.MySQLTable("b", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, false))
+	c := sinktest.MySQLTable("c", nil, sinktest.Col("v", textType, true))
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
 	f := newFeed()
-	f.apply(t, tg, upsert(a, int32(1), "kept"), upsert(b, int32(1), "kept"))
-	bad := f.batch(t, sinks.Naming{}, upsert(a, int32(1), "changed"), upsert(a, int32(2), "new"), upsert(c, "new table"), upsert(b, int32(2), nil))
-	err := tg.Apply(ctx(t), bad)
+	f.Apply(t, tg, sinktest.Upsert(a, int32(1), "kept"), sinktest.Upsert(b, int32(1), "kept"))
+	bad := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(1), "changed"), sinktest.Upsert(a, int32(2), "new"), sinktest.Upsert(c, "new table"), sinktest.Upsert(b, int32(2), nil))
+	err := tg.Apply(sinktest.Ctx(t), bad)
 	if err == nil || !strings.Contains(err.Error(), "cannot be null") || !strings.Contains(err.Error(), "into b") {
 		t.Fatalf("Apply of a NULL into a NOT NULL column: %v", err)
 	}
@@ -136,8 +137,8 @@ func TestAtomic(t *testing.T) {
 	wantRows(t, dsn, "SELECT * FROM b", "1|kept")
 	wantRows(t, dsn, "SELECT count(*) FROM c", "0")
 	wantRows(t, dsn, "SELECT `offset` FROM dovetail_offsets", "1")
-	good := f.batch(t, sinks.Naming{}, upsert(a, int32(2), "new"), upsert(c, "row"))
-	if err := tg.Apply(ctx(t), good); err != nil {
+	good := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(2), "new"), sinktest.Upsert(c, "row"))
+	if err := tg.Apply(sinktest.Ctx(t), good); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, dsn, "SELECT `offset` FROM dovetail_offsets", "7")
@@ -147,8 +148,8 @@ func TestAtomic(t *testing.T) {
 // TestEvolution follows a source table through new shapes at each schema_evolution level.
 func TestEvolution(t *testing.T) {
 	t.Parallel()
-	v1 := myTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("gone", textType, true))
-	v2 := myTable("t", []int{0}, col("id", intType, false), col("a", ty(event.KindInt64, "", "bigint"), true), col("added", textType, true))
+	v1 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("gone", textType, true))
+	v2 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", sinktest.Type(event.KindInt64, "", "bigint"), true), sinktest.Col("added", textType, true))
 	for _, tc := range []struct {
 		evo     sinks.Evolution
 		err     string
@@ -164,8 +165,8 @@ func TestEvolution(t *testing.T) {
 			dsn := testmaria.NewDB(t)
 			tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: tc.evo})
 			f := newFeed()
-			f.apply(t, tg, upsert(v1, int32(1), "5", "old"))
-			err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v2, int32(2), int64(7), "x")))
+			f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "5", "old"))
+			err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v2, int32(2), int64(7), "x")))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("Apply = %v, want an error with %q", err, tc.err)
@@ -184,10 +185,10 @@ func TestEvolution(t *testing.T) {
 		t.Parallel()
 		dsn := testmaria.NewDB(t)
 		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveNone})
-		v3 := myTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v3, int32(2), "b", "new")))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v3, int32(2), "b", "new")))
 		if want := "target table t has no column added (source shop.t column of type string (varchar(100))) and schema_evolution is none"; err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("Apply = %v, want an error with %q", err, want)
 		}
@@ -197,10 +198,10 @@ func TestEvolution(t *testing.T) {
 		t.Parallel()
 		dsn := testmaria.NewDB(t)
 		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveBasic})
-		v3 := myTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		f.apply(t, tg, upsert(v3, int32(2), "b", "new"), upsert(v1, int32(3), "c", "old3"))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		f.Apply(t, tg, sinktest.Upsert(v3, int32(2), "b", "new"), sinktest.Upsert(v1, int32(3), "c", "old3"))
 		wantRows(t, dsn, "SELECT * FROM t ORDER BY id", "1|a|old|∅", "2|b|∅|new", "3|c|old3|∅")
 	})
 }
@@ -208,7 +209,7 @@ func TestEvolution(t *testing.T) {
 // TestTargetErrors checks the errors for target tables that do not fit.
 func TestTargetErrors(t *testing.T) {
 	t.Parallel()
-	src := myTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
+	src := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
 	pg := func(cols ...event.Column) *event.Table {
 		return &event.Table{ID: event.TableID{Database: "src", Schema: "public", Table: "t"}, Columns: cols, Key: []int{0}}
 	}
@@ -219,29 +220,29 @@ func TestTargetErrors(t *testing.T) {
 		change *event.Change
 		err    string
 	}{
-		{"missing table", "", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"missing table", "", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t (for shop.t) does not exist and create_tables is off"},
-		{"incompatible column", "CREATE TABLE t (id int PRIMARY KEY, v int)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"incompatible column", "CREATE TABLE t (id int PRIMARY KEY, v int)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t column v is int, which cannot hold source shop.t column v of type string (varchar(100))"},
-		{"too short a varchar", "CREATE TABLE t (id int PRIMARY KEY, v varchar(3))", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"too short a varchar", "CREATE TABLE t (id int PRIMARY KEY, v varchar(3))", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t column v is varchar(3), which cannot hold"},
-		{"no key", "CREATE TABLE t (id int, v text)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"no key", "CREATE TABLE t (id int, v text)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t has no primary key or unique index on (id)"},
 		{"a prefix index is no key", "CREATE TABLE t (id varchar(100), v text, UNIQUE KEY (id(10)))", sinks.Options{},
-			upsert(myTable("t", []int{0}, col("id", textType, false), col("v", textType, true)), "x", "a"),
+			sinktest.Upsert(sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", textType, false), sinktest.Col("v", textType, true)), "x", "a"),
 			"target table t has no primary key or unique index on (id)"},
 		{"Postgres infinity", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("id", intType, false), col("d", ty(event.KindInt32, sqlapply.NameDate, "date"), true)), int32(1), int32(-2147472692)),
+			sinktest.Upsert(pg(sinktest.Col("id", intType, false), sinktest.Col("d", sinktest.Type(event.KindInt32, sqlapply.NameDate, "date"), true)), int32(1), int32(-2147472692)),
 			"column d (date): date in year"},
 		{"NaN", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("id", intType, false), col("f", ty(event.KindFloat64, "", "float8"), true)), int32(1), nan()),
+			sinktest.Upsert(pg(sinktest.Col("id", intType, false), sinktest.Col("f", sinktest.Type(event.KindFloat64, "", "float8"), true)), int32(1), nan()),
 			"column f (double): NaN: MySQL has no NaN or infinity"},
 		{"numeric beyond decimal(65,30)", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("id", intType, false), col("n", ty(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), true)), int32(1),
-				event.VarDecimal{Scale: 31, Unscaled: bigInt("1")}),
+			sinktest.Upsert(pg(sinktest.Col("id", intType, false), sinktest.Col("n", sinktest.Type(event.KindVarDecimal, sqlapply.NameVarDecimal, "numeric"), true)), int32(1),
+				event.VarDecimal{Scale: 31, Unscaled: sinktest.BigInt("1")}),
 			"does not fit decimal(65,30)"},
 		{"text key longer than its varchar", "", sinks.Options{CreateTables: true},
-			upsert(pg(col("k", ty(event.KindString, "", "text"), false)), strings.Repeat("x", 256)),
+			sinktest.Upsert(pg(sinktest.Col("k", sinktest.Type(event.KindString, "", "text"), false)), strings.Repeat("x", 256)),
 			"column k (varchar(255)): a value of 256 characters does not fit the key column's varchar(255)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,7 +252,7 @@ func TestTargetErrors(t *testing.T) {
 				testmaria.Exec(t, dsn, tc.ddl)
 			}
 			tg := newTarget(t, dsn, tc.opts)
-			err := tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, tc.change))
+			err := tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, sinks.Naming{}, tc.change))
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Fatalf("Apply = %v\nwant an error with %q", err, tc.err)
 			}
@@ -268,7 +269,7 @@ func TestPrivileges(t *testing.T) {
 
 	// No CREATE: the offsets table cannot be made.
 	user := testmaria.NewUser(t, dsn, "SELECT, INSERT, UPDATE, DELETE ON "+q+".*")
-	_, err := New(ctx(t), user, sinks.Options{Name: "replica"}, nil)
+	_, err := New(sinktest.Ctx(t), user, sinks.Options{Name: "replica"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "create offsets table dovetail_offsets") || !strings.Contains(err.Error(), "CREATE command denied") {
 		t.Fatalf("New without CREATE: %v", err)
 	}
@@ -279,8 +280,8 @@ func TestPrivileges(t *testing.T) {
 		"CREATE TABLE t (id int PRIMARY KEY, v text)")
 	reader := testmaria.NewUser(t, dsn, "SELECT, INSERT, UPDATE ON "+q+".dovetail_offsets", "SELECT ON "+q+".t")
 	tg := newTarget(t, reader, sinks.Options{})
-	src := myTable("t", []int{0}, col("id", intType, false), col("v", ty(event.KindString, "", "text"), true))
-	err = tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, upsert(src, int32(1), "a")))
+	src := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", sinktest.Type(event.KindString, "", "text"), true))
+	err = tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, sinks.Naming{}, sinktest.Upsert(src, int32(1), "a")))
 	if err == nil || !strings.Contains(err.Error(), "upsert 1 rows into t") || !strings.Contains(err.Error(), "command denied") {
 		t.Fatalf("Apply without INSERT: %v", err)
 	}
@@ -293,9 +294,9 @@ func TestNaming(t *testing.T) {
 	other := testmaria.QueryString(t, testmaria.NewDB(t), "SELECT DATABASE()")
 	naming := sinks.Naming{Template: other + ".{database}_{table}", ExcludeTables: []string{"shop.skip"}}
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Naming: naming})
-	a := myTable("a", []int{0}, col("id", intType, false))
-	skip := myTable("skip", []int{0}, col("id", intType, false))
-	if err := tg.Apply(ctx(t), newFeed().batch(t, naming, upsert(a, int32(1)), upsert(skip, int32(1)))); err != nil {
+	a := sinktest.MySQLTable("a", []int{0}, sinktest.Col("id", intType, false))
+	skip := sinktest.MySQLTable("skip", []int{0}, sinktest.Col("id", intType, false))
+	if err := tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, naming, sinktest.Upsert(a, int32(1)), sinktest.Upsert(skip, int32(1)))); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, dsn, "SELECT * FROM "+testmaria.QuoteIdent(other)+".shop_a", "1")
@@ -308,25 +309,25 @@ func TestConcurrentApply(t *testing.T) {
 	t.Parallel()
 	dsn := testmaria.NewDB(t)
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
-	v1 := myTable("t", []int{0}, col("id", intType, false), col("p", intType, false))
-	newFeed().apply(t, tg, upsert(v1, int32(-1), int32(-1)))
-	v2 := myTable("t", []int{0}, col("id", intType, false), col("p", intType, false), col("extra", textType, true))
+	v1 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false))
+	newFeed().Apply(t, tg, sinktest.Upsert(v1, int32(-1), int32(-1)))
+	v2 := sinktest.MySQLTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false), sinktest.Col("extra", textType, true))
 	const parts, batches, rows = 4, 5, 50
 	errs := make(chan error, parts)
 	for p := range parts {
 		go func() {
-			f := &feed{tp: sinks.TopicPartition{Topic: "src.shop.t", Partition: p}}
+			f := &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.shop.t", Partition: p}, Source: sourceAt}
 			for b := range batches {
 				var cs []*event.Change
 				for r := range rows {
 					id := int32(p*1000 + b*rows + r)
 					if p == 0 && b == batches-1 {
-						cs = append(cs, upsert(v2, id, int32(p), "x"))
+						cs = append(cs, sinktest.Upsert(v2, id, int32(p), "x"))
 					} else {
-						cs = append(cs, upsert(v1, id, int32(p)))
+						cs = append(cs, sinktest.Upsert(v1, id, int32(p)))
 					}
 				}
-				if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, cs...)); err != nil {
+				if err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, cs...)); err != nil {
 					errs <- err
 					return
 				}

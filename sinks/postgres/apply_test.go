@@ -7,16 +7,17 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
 )
 
 // TestApply applies changes of every kind and checks the follower's rows.
 func TestApply(t *testing.T) {
 	t.Parallel()
-	keyed := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true), col("big", textType, true))
-	twoKey := pgTable("t", []int{0, 1}, col("a", intType, false), col("b", textType, false), col("v", textType, true))
-	keyless := pgTable("t", nil, col("line", textType, true), col("n", intType, true))
-	jsonless := pgTable("t", nil, col("j", ty(event.KindString, sqlapply.NameJSON, "json"), true), col("p", ty(event.KindString, "", "point"), true))
+	keyed := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true), sinktest.Col("big", textType, true))
+	twoKey := sinktest.PostgresTable("t", []int{0, 1}, sinktest.Col("a", intType, false), sinktest.Col("b", textType, false), sinktest.Col("v", textType, true))
+	keyless := sinktest.PostgresTable("t", nil, sinktest.Col("line", textType, true), sinktest.Col("n", intType, true))
+	jsonless := sinktest.PostgresTable("t", nil, sinktest.Col("j", sinktest.Type(event.KindString, sqlapply.NameJSON, "json"), true), sinktest.Col("p", sinktest.Type(event.KindString, "", "point"), true))
 	u := event.Unavailable
 	for _, tc := range []struct {
 		name    string
@@ -25,40 +26,40 @@ func TestApply(t *testing.T) {
 		want    []string
 	}{
 		{"inserts, updates and deletes", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y"), upsert(keyed, int32(3), "c", nil)},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), del(keyed, int32(2), nil, nil)},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y"), sinktest.Upsert(keyed, int32(3), "c", nil)},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), sinktest.Del(keyed, int32(2), nil, nil)},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
 		{"snapshot reads are upserts", [][]*event.Change{
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
 			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
 		}, "SELECT * FROM t", []string{"1|b|x"}},
 		{"key change moves the row", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x")},
-			{update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
+			{sinktest.Upsert(keyed, int32(1), "a", "x")},
+			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
 		}, "SELECT * FROM t", []string{"9|a|x"}},
 		{"unavailable values keep the follower's value", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted"), upsert(keyed, int32(2), "b", "toasted2")},
-			{update(keyed, nil, []any{int32(1), "A", u}), update(keyed, nil, []any{int32(2), u, u}), upsert(keyed, int32(3), "c", "new")},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted"), sinktest.Upsert(keyed, int32(2), "b", "toasted2")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", u}), sinktest.Update(keyed, nil, []any{int32(2), u, u}), sinktest.Upsert(keyed, int32(3), "c", "new")},
 		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
 		{"the placeholder string is never written", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "toasted")},
-			{update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
+			{sinktest.Upsert(keyed, int32(1), "a", "toasted")},
+			{sinktest.Update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
 		}, "SELECT * FROM t", []string{"1|A|toasted"}},
 		{"truncate then inserts", [][]*event.Change{
-			{upsert(keyed, int32(1), "a", "x"), upsert(keyed, int32(2), "b", "y")},
-			{upsert(keyed, int32(3), "c", "z"), truncate(keyed), upsert(keyed, int32(4), "d", "w")},
+			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y")},
+			{sinktest.Upsert(keyed, int32(3), "c", "z"), sinktest.Truncate(keyed), sinktest.Upsert(keyed, int32(4), "d", "w")},
 		}, "SELECT * FROM t ORDER BY id", []string{"4|d|w"}},
 		{"composite keys", [][]*event.Change{
-			{upsert(twoKey, int32(1), "a", "x"), upsert(twoKey, int32(1), "b", "y"), upsert(twoKey, int32(2), "a", "z")},
-			{del(twoKey, int32(1), "a", nil), upsert(twoKey, int32(2), "a", "Z")},
+			{sinktest.Upsert(twoKey, int32(1), "a", "x"), sinktest.Upsert(twoKey, int32(1), "b", "y"), sinktest.Upsert(twoKey, int32(2), "a", "z")},
+			{sinktest.Del(twoKey, int32(1), "a", nil), sinktest.Upsert(twoKey, int32(2), "a", "Z")},
 		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
 		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
-			{upsert(keyless, "a", int32(1)), upsert(keyless, "a", int32(1)), upsert(keyless, nil, nil), upsert(keyless, "b", int32(2))},
-			{del(keyless, "a", int32(1)), del(keyless, nil, nil), update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
+			{sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, nil, nil), sinktest.Upsert(keyless, "b", int32(2))},
+			{sinktest.Del(keyless, "a", int32(1)), sinktest.Del(keyless, nil, nil), sinktest.Update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
 		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
 		{"keyless deletes compare types without equality by text", [][]*event.Change{
-			{upsert(jsonless, `{"a":  1}`, "(1,2)"), upsert(jsonless, `{"b": 2}`, "(3,4)")},
-			{del(jsonless, `{"a":  1}`, "(1,2)")},
+			{sinktest.Upsert(jsonless, `{"a":  1}`, "(1,2)"), sinktest.Upsert(jsonless, `{"b": 2}`, "(3,4)")},
+			{sinktest.Del(jsonless, `{"a":  1}`, "(1,2)")},
 		}, "SELECT j::text, p::text FROM t", []string{`{"b": 2}|(3,4)`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +68,7 @@ func TestApply(t *testing.T) {
 			tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
 			f := newFeed()
 			for _, b := range tc.batches {
-				f.apply(t, tg, b...)
+				f.Apply(t, tg, b...)
 			}
 			wantRows(t, dsn, tc.query, tc.want...)
 		})
@@ -79,33 +80,33 @@ func TestApply(t *testing.T) {
 func TestOffsets(t *testing.T) {
 	t.Parallel()
 	dsn := testpg.NewDB(t)
-	keyless := pgTable("log", nil, col("line", textType, true))
+	keyless := sinktest.PostgresTable("log", nil, sinktest.Col("line", textType, true))
 	tg := newTarget(t, dsn, sinks.Options{Name: "a", CreateTables: true})
 	other := newTarget(t, dsn, sinks.Options{Name: "b", CreateTables: true})
-	if offs, err := tg.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := tg.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Fatalf("Offsets before any batch: %v, %v", offs, err)
 	}
 	f := newFeed()
-	b1 := f.batch(t, sinks.Naming{}, upsert(keyless, "one"), upsert(keyless, "two"))
-	b2 := f.batch(t, sinks.Naming{}, upsert(keyless, "three"))
+	b1 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "one"), sinktest.Upsert(keyless, "two"))
+	b2 := f.Batch(t, sinks.Naming{}, sinktest.Upsert(keyless, "three"))
 	for _, b := range []*sinks.Batch{b1, b2, b1, b2} { // the last two are replays
-		if err := tg.Apply(ctx(t), b); err != nil {
+		if err := tg.Apply(sinktest.Ctx(t), b); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wantRows(t, dsn, "SELECT line FROM log ORDER BY line", "one", "three", "two")
-	offs, err := tg.Offsets(ctx(t))
-	if err != nil || len(offs) != 1 || offs[f.tp] != 2 {
-		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.tp)
+	offs, err := tg.Offsets(sinktest.Ctx(t))
+	if err != nil || len(offs) != 1 || offs[f.TP] != 2 {
+		t.Errorf("Offsets = %v, %v; want %s at 2", offs, err, f.TP)
 	}
 	wantRows(t, dsn, "SELECT sink, topic, partition, \"offset\", position FROM dovetail_offsets",
 		"a|src.public.t|0|2|lsn=1002")
-	if offs, err := other.Offsets(ctx(t)); err != nil || len(offs) != 0 {
+	if offs, err := other.Offsets(sinktest.Ctx(t)); err != nil || len(offs) != 0 {
 		t.Errorf("another sink's Offsets: %v, %v", offs, err)
 	}
 	// Offsets from a new target on the same database (a restart).
 	again := newTarget(t, dsn, sinks.Options{Name: "a"})
-	if offs, err := again.Offsets(ctx(t)); err != nil || offs[f.tp] != 2 {
+	if offs, err := again.Offsets(sinktest.Ctx(t)); err != nil || offs[f.TP] != 2 {
 		t.Errorf("Offsets after a restart: %v, %v", offs, err)
 	}
 }
@@ -114,13 +115,13 @@ func TestOffsets(t *testing.T) {
 func TestAtomic(t *testing.T) {
 	t.Parallel()
 	dsn := testpg.NewDB(t)
-	a := pgTable("a", []int{0}, col("id", intType, false), col("v", textType, true))
-	b := pgTable("b", []int{0}, col("id", intType, false), col("v", textType, false))
+	a := sinktest.PostgresTable("a", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
+	b := sinktest.PostgresTable("b", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, false))
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
 	f := newFeed()
-	f.apply(t, tg, upsert(a, int32(1), "kept"), upsert(b, int32(1), "kept"))
-	bad := f.batch(t, sinks.Naming{}, upsert(a, int32(1), "changed"), upsert(a, int32(2), "new"), upsert(b, int32(2), nil))
-	err := tg.Apply(ctx(t), bad)
+	f.Apply(t, tg, sinktest.Upsert(a, int32(1), "kept"), sinktest.Upsert(b, int32(1), "kept"))
+	bad := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(1), "changed"), sinktest.Upsert(a, int32(2), "new"), sinktest.Upsert(b, int32(2), nil))
+	err := tg.Apply(sinktest.Ctx(t), bad)
 	if err == nil || !strings.Contains(err.Error(), `null value in column "v"`) || !strings.Contains(err.Error(), "into b") {
 		t.Fatalf("Apply of a NULL into a NOT NULL column: %v", err)
 	}
@@ -128,8 +129,8 @@ func TestAtomic(t *testing.T) {
 	wantRows(t, dsn, "SELECT * FROM b", "1|kept")
 	wantRows(t, dsn, `SELECT "offset" FROM dovetail_offsets`, "1")
 	// The failed batch left the target usable, and its tables' shapes known.
-	good := f.batch(t, sinks.Naming{}, upsert(a, int32(2), "new"))
-	if err := tg.Apply(ctx(t), good); err != nil {
+	good := f.Batch(t, sinks.Naming{}, sinktest.Upsert(a, int32(2), "new"))
+	if err := tg.Apply(sinktest.Ctx(t), good); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, dsn, `SELECT "offset" FROM dovetail_offsets`, "5")
@@ -138,8 +139,8 @@ func TestAtomic(t *testing.T) {
 // TestEvolution follows a source table through new shapes at each schema_evolution level.
 func TestEvolution(t *testing.T) {
 	t.Parallel()
-	v1 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("gone", textType, true))
-	v2 := pgTable("t", []int{0}, col("id", intType, false), col("a", ty(event.KindInt64, "", "int8"), true), col("added", textType, true))
+	v1 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("gone", textType, true))
+	v2 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", sinktest.Type(event.KindInt64, "", "int8"), true), sinktest.Col("added", textType, true))
 	for _, tc := range []struct {
 		evo     sinks.Evolution
 		err     string
@@ -155,8 +156,8 @@ func TestEvolution(t *testing.T) {
 			dsn := testpg.NewDB(t)
 			tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: tc.evo})
 			f := newFeed()
-			f.apply(t, tg, upsert(v1, int32(1), "5", "old"))
-			err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v2, int32(2), int64(7), "x")))
+			f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "5", "old"))
+			err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v2, int32(2), int64(7), "x")))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("Apply = %v, want an error with %q", err, tc.err)
@@ -175,10 +176,10 @@ func TestEvolution(t *testing.T) {
 		t.Parallel()
 		dsn := testpg.NewDB(t)
 		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveNone})
-		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, upsert(v3, int32(2), "b", "new")))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, sinktest.Upsert(v3, int32(2), "b", "new")))
 		if want := "target table t has no column added (source public.t column of type string (text)) and schema_evolution is none"; err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("Apply = %v, want an error with %q", err, want)
 		}
@@ -188,10 +189,10 @@ func TestEvolution(t *testing.T) {
 		t.Parallel()
 		dsn := testpg.NewDB(t)
 		tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Evolution: sinks.EvolveBasic})
-		v3 := pgTable("t", []int{0}, col("id", intType, false), col("a", textType, true), col("added", textType, false))
+		v3 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("a", textType, true), sinktest.Col("added", textType, false))
 		f := newFeed()
-		f.apply(t, tg, upsert(v1, int32(1), "a", "old"))
-		f.apply(t, tg, upsert(v3, int32(2), "b", "new"), upsert(v1, int32(3), "c", "old3"))
+		f.Apply(t, tg, sinktest.Upsert(v1, int32(1), "a", "old"))
+		f.Apply(t, tg, sinktest.Upsert(v3, int32(2), "b", "new"), sinktest.Upsert(v1, int32(3), "c", "old3"))
 		wantRows(t, dsn, "SELECT * FROM t ORDER BY id", "1|a|old|∅", "2|b|∅|new", "3|c|old3|∅")
 	})
 }
@@ -199,7 +200,7 @@ func TestEvolution(t *testing.T) {
 // TestTargetErrors checks the errors for target tables that do not fit.
 func TestTargetErrors(t *testing.T) {
 	t.Parallel()
-	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
+	src := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
 	for _, tc := range []struct {
 		name   string
 		ddl    string
@@ -207,18 +208,18 @@ func TestTargetErrors(t *testing.T) {
 		change *event.Change
 		err    string
 	}{
-		{"missing table", "", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"missing table", "", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t (for public.t) does not exist and create_tables is off"},
-		{"incompatible column", "CREATE TABLE t (id integer PRIMARY KEY, v integer)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"incompatible column", "CREATE TABLE t (id integer PRIMARY KEY, v integer)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t column v is integer, which cannot hold source public.t column v of type string (text)"},
 		{"too short a varchar", "CREATE TABLE t (id integer PRIMARY KEY, v varchar(3))", sinks.Options{},
-			upsert(pgTable("t", []int{0}, col("id", intType, false), col("v", ty(event.KindString, "", "varchar(10)"), true)), int32(1), "a"),
+			sinktest.Upsert(sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", sinktest.Type(event.KindString, "", "varchar(10)"), true)), int32(1), "a"),
 			"target table t column v is character varying(3), which cannot hold"},
-		{"no key", "CREATE TABLE t (id integer, v text)", sinks.Options{}, upsert(src, int32(1), "a"),
+		{"no key", "CREATE TABLE t (id integer, v text)", sinks.Options{}, sinktest.Upsert(src, int32(1), "a"),
 			"target table t has no primary key or unique index on (id)"},
 		{"MySQL time beyond a day", "CREATE TABLE t (id integer PRIMARY KEY, d time(0))", sinks.Options{},
-			upsert(&event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-				col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
+			sinktest.Upsert(&event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{sinktest.Col("id", intType, false),
+				sinktest.Col("d", sinktest.Type(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}, int32(1), int64(-1_500_000)),
 			"column d (time(0) without time zone): time -00:00:01.5 is outside 00:00:00..24:00:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,7 +229,7 @@ func TestTargetErrors(t *testing.T) {
 				testpg.Exec(t, dsn, tc.ddl)
 			}
 			tg := newTarget(t, dsn, tc.opts)
-			err := tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, tc.change))
+			err := tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, sinks.Naming{}, tc.change))
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Fatalf("Apply = %v\nwant an error with %q", err, tc.err)
 			}
@@ -240,9 +241,9 @@ func TestTargetErrors(t *testing.T) {
 		dsn := testpg.NewDB(t)
 		testpg.Exec(t, dsn, "CREATE TABLE t (id integer PRIMARY KEY, d interval)")
 		tg := newTarget(t, dsn, sinks.Options{})
-		tb := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{col("id", intType, false),
-			col("d", ty(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
-		newFeed().apply(t, tg, upsert(tb, int32(1), -int64((838*3600+59*60+59)*1e6)), upsert(tb, int32(2), int64(1_500_000)))
+		tb := &event.Table{ID: event.TableID{Database: "shop", Table: "t"}, Columns: []event.Column{sinktest.Col("id", intType, false),
+			sinktest.Col("d", sinktest.Type(event.KindInt64, sqlapply.NameMicroTime, "time"), true)}, Key: []int{0}}
+		newFeed().Apply(t, tg, sinktest.Upsert(tb, int32(1), -int64((838*3600+59*60+59)*1e6)), sinktest.Upsert(tb, int32(2), int64(1_500_000)))
 		wantRows(t, dsn, "SELECT id, d::text FROM t ORDER BY id", "1|-838:59:59", "2|00:00:01.5")
 	})
 }
@@ -255,7 +256,7 @@ func TestPrivileges(t *testing.T) {
 
 	// No CREATE on the schema: the offsets table cannot be made.
 	testpg.Exec(t, dsn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-	_, err := New(ctx(t), role, sinks.Options{Name: "replica"}, nil)
+	_, err := New(sinktest.Ctx(t), role, sinks.Options{Name: "replica"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "create offsets table dovetail_offsets") || !strings.Contains(err.Error(), "permission denied for schema public") {
 		t.Fatalf("New without CREATE: %v", err)
 	}
@@ -268,8 +269,8 @@ func TestPrivileges(t *testing.T) {
 		"CREATE TABLE t (id integer PRIMARY KEY, v text)",
 		"GRANT SELECT ON t TO "+roleName)
 	tg := newTarget(t, role, sinks.Options{})
-	src := pgTable("t", []int{0}, col("id", intType, false), col("v", textType, true))
-	err = tg.Apply(ctx(t), newFeed().batch(t, sinks.Naming{}, upsert(src, int32(1), "a")))
+	src := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true))
+	err = tg.Apply(sinktest.Ctx(t), newFeed().Batch(t, sinks.Naming{}, sinktest.Upsert(src, int32(1), "a")))
 	if err == nil || !strings.Contains(err.Error(), "upsert 1 rows into t") || !strings.Contains(err.Error(), "permission denied for table t") {
 		t.Fatalf("Apply without INSERT: %v", err)
 	}
@@ -281,11 +282,11 @@ func TestNaming(t *testing.T) {
 	dsn := testpg.NewDB(t)
 	testpg.Exec(t, dsn, "CREATE SCHEMA replica")
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true, Naming: sinks.Naming{Template: "replica.{schema}_{table}", ExcludeTables: []string{"public.skip"}}})
-	a := pgTable("a", []int{0}, col("id", intType, false))
-	skip := pgTable("skip", []int{0}, col("id", intType, false))
+	a := sinktest.PostgresTable("a", []int{0}, sinktest.Col("id", intType, false))
+	skip := sinktest.PostgresTable("skip", []int{0}, sinktest.Col("id", intType, false))
 	f := newFeed()
-	if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{Template: "replica.{schema}_{table}", ExcludeTables: []string{"public.skip"}},
-		upsert(a, int32(1)), upsert(skip, int32(1)))); err != nil {
+	if err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{Template: "replica.{schema}_{table}", ExcludeTables: []string{"public.skip"}},
+		sinktest.Upsert(a, int32(1)), sinktest.Upsert(skip, int32(1)))); err != nil {
 		t.Fatal(err)
 	}
 	wantRows(t, dsn, "SELECT * FROM replica.public_a", "1")
@@ -298,25 +299,25 @@ func TestConcurrentApply(t *testing.T) {
 	t.Parallel()
 	dsn := testpg.NewDB(t)
 	tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
-	v1 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false))
-	newFeed().apply(t, tg, upsert(v1, int32(-1), int32(-1)))
-	v2 := pgTable("t", []int{0}, col("id", intType, false), col("p", intType, false), col("extra", textType, true))
+	v1 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false))
+	newFeed().Apply(t, tg, sinktest.Upsert(v1, int32(-1), int32(-1)))
+	v2 := sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("p", intType, false), sinktest.Col("extra", textType, true))
 	const parts, batches, rows = 4, 5, 50
 	errs := make(chan error, parts)
 	for p := range parts {
 		go func() {
-			f := &feed{tp: sinks.TopicPartition{Topic: "src.public.t", Partition: p}}
+			f := &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.t", Partition: p}, Source: sourceAt}
 			for b := range batches {
 				var cs []*event.Change
 				for r := range rows {
 					id := int32(p*1000 + b*rows + r)
 					if p == 0 && b == batches-1 {
-						cs = append(cs, upsert(v2, id, int32(p), "x"))
+						cs = append(cs, sinktest.Upsert(v2, id, int32(p), "x"))
 					} else {
-						cs = append(cs, upsert(v1, id, int32(p)))
+						cs = append(cs, sinktest.Upsert(v1, id, int32(p)))
 					}
 				}
-				if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, cs...)); err != nil {
+				if err := tg.Apply(sinktest.Ctx(t), f.Batch(t, sinks.Naming{}, cs...)); err != nil {
 					errs <- err
 					return
 				}

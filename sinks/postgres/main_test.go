@@ -1,26 +1,19 @@
 package postgres
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sinktest"
 )
 
 func TestMain(m *testing.M) { testpg.Main(m) }
-
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return c
-}
 
 // newTarget opens a target on dsn; opts.Name defaults to "replica" and CreateTables is
 // what the test sets.
@@ -29,7 +22,7 @@ func newTarget(t testing.TB, dsn string, opts sinks.Options) *Target {
 	if opts.Name == "" {
 		opts.Name = "replica"
 	}
-	tg, err := New(ctx(t), dsn, opts, nil)
+	tg, err := New(sinktest.Ctx(t), dsn, opts, nil)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -37,45 +30,11 @@ func newTarget(t testing.TB, dsn string, opts sinks.Options) *Target {
 	return tg
 }
 
-// feed numbers changes as records of one topic partition, in order, across batches.
-type feed struct {
-	tp   sinks.TopicPartition
-	next int64
-}
-
-func newFeed() *feed { return &feed{tp: sinks.TopicPartition{Topic: "src.public.t", Partition: 0}} }
-
-// batch plans the changes as the next records of the feed.
-func (f *feed) batch(t testing.TB, naming sinks.Naming, changes ...*event.Change) *sinks.Batch {
-	t.Helper()
-	var recs []sinks.Record
-	for _, c := range changes {
-		if c.Source.Connector == "" {
-			c.Source = event.Source{Connector: "postgresql", LSN: 1000 + f.next}
-		}
-		recs = append(recs, sinks.Record{Change: c, TopicPartition: f.tp, Offset: f.next})
-		f.next++
-	}
-	b, err := sinks.Plan(recs, naming)
-	if err != nil {
-		t.Fatalf("plan: %v", err)
-	}
-	return b
-}
-
-// apply plans and applies changes, failing t on error.
-func (f *feed) apply(t testing.TB, tg *Target, changes ...*event.Change) {
-	t.Helper()
-	if err := tg.Apply(ctx(t), f.batch(t, sinks.Naming{}, changes...)); err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-}
-
 // query returns the rows of a query, each row's columns as text joined by "|", NULL as
 // "∅".
 func query(t testing.TB, dsn, q string, args ...any) []string {
 	t.Helper()
-	c := ctx(t)
+	c := sinktest.Ctx(t)
 	conn, err := pgx.Connect(c, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +78,7 @@ func queryOne(t testing.TB, dsn, q string, args ...any) string {
 
 func wantRows(t testing.TB, dsn, q string, want ...string) {
 	t.Helper()
-	got := query(t, dsn, q)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\n got %q\nwant %q", q, got, want)
-	}
+	sinktest.WantRows(t, q, query(t, dsn, q), want...)
 }
 
 // Shapes of the tests' source tables.
@@ -131,26 +87,12 @@ var (
 	textType = event.Type{Kind: event.KindString, SourceType: "text"}
 )
 
-func pgTable(name string, key []int, cols ...event.Column) *event.Table {
-	return &event.Table{ID: event.TableID{Database: "src", Schema: "public", Table: name}, Columns: cols, Key: key}
+// sourceAt is the source position of the change at offset n of a feed.
+func sourceAt(n int64) event.Source {
+	return event.Source{Connector: "postgresql", LSN: 1000 + n}
 }
 
-func col(name string, typ event.Type, optional bool) event.Column {
-	return event.Column{Name: name, Type: typ, Optional: optional}
-}
-
-func upsert(tb *event.Table, after ...any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpCreate, After: after}
-}
-
-func update(tb *event.Table, before, after []any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpUpdate, Before: before, After: after}
-}
-
-func del(tb *event.Table, before ...any) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpDelete, Before: before}
-}
-
-func truncate(tb *event.Table) *event.Change {
-	return &event.Change{Table: tb, Op: event.OpTruncate}
+// newFeed is a feed of topic src.public.t, partition 0.
+func newFeed() *sinktest.Feed {
+	return &sinktest.Feed{TP: sinks.TopicPartition{Topic: "src.public.t", Partition: 0}, Source: sourceAt}
 }
