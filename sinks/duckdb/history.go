@@ -145,7 +145,7 @@ func historyRow(r *sinks.Record) ([]any, error) {
 	}
 	if names != nil {
 		var err error
-		if unavailable, err = listConverter(convertString)(names); err != nil {
+		if unavailable, err = listLiteral.Converter(convertString)(names); err != nil {
 			return nil, err
 		}
 	}

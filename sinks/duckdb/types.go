@@ -223,7 +223,7 @@ func (d Dialect) converter(t *event.Type, src sqlapply.Source, have string) (sql
 		if err != nil {
 			return nil, false, fmt.Errorf("list elements: %w", err)
 		}
-		return listConverter(ec), true, nil
+		return listLiteral.Converter(ec), true, nil
 	}
 	if isList {
 		return nil, false, errors.New("a list column")
@@ -411,40 +411,11 @@ func formatTimestamp(us int64) string {
 	return formatDate(days) + " " + sqlapply.FormatClock(clock)
 }
 
-// listConverter renders a list as DuckDB's list literal, each element converted by elem.
-func listConverter(elem sqlapply.Convert) sqlapply.Convert {
-	return func(v any) (any, error) {
-		a, ok := v.([]any)
-		if !ok {
-			return nil, fmt.Errorf("array value of type %T", v)
-		}
-		var b strings.Builder
-		b.WriteByte('[')
-		for i, e := range a {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if e == nil {
-				b.WriteString("NULL")
-				continue
-			}
-			x, err := elem(e)
-			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i+1, err)
-			}
-			if err := writeListElem(&b, x); err != nil {
-				return nil, fmt.Errorf("element %d: %w", i+1, err)
-			}
-		}
-		b.WriteByte(']')
-		return b.String(), nil
-	}
-}
+// listLiteral is DuckDB's list literal: ["a", "b", NULL].
+var listLiteral = sqlapply.ArrayLiteral{Open: "[", Sep: ", ", Close: "]", Elem: listElemText}
 
-// writeListElem writes one element of a list literal: double-quoted, with \ and "
-// escaped by a backslash, so that DuckDB reads it back as the same text (and "NULL" as
-// text, not NULL).
-func writeListElem(b *strings.Builder, x any) error {
+// listElemText is the text of a list element as DuckDB reads it.
+func listElemText(x any) (string, error) {
 	var s string
 	switch e := x.(type) {
 	case string:
@@ -468,17 +439,9 @@ func writeListElem(b *strings.Builder, x any) error {
 		}
 		s = hex.String()
 	default:
-		return fmt.Errorf("list element of type %T", x)
+		return "", fmt.Errorf("list element of type %T", x)
 	}
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return nil
+	return s, nil
 }
 
 func formatFloat(f float64, bits int) string {

@@ -241,7 +241,7 @@ func converter(t *event.Type, src sqlapply.Source, have sqlapply.Column) (sqlapp
 		if err != nil {
 			return nil, fmt.Errorf("array elements: %w", err)
 		}
-		return arrayConverter(ec), nil
+		return arrayLiteral.Converter(ec), nil
 	}
 	if isArray {
 		return nil, errors.New("an array column")
@@ -446,38 +446,11 @@ func formatTimestamp(us int64) string {
 	return date + " " + sqlapply.FormatClock(clock)
 }
 
-// arrayConverter renders an array as Postgres's array literal, each element converted by
-// elem.
-func arrayConverter(elem sqlapply.Convert) sqlapply.Convert {
-	return func(v any) (any, error) {
-		a, ok := v.([]any)
-		if !ok {
-			return nil, fmt.Errorf("array value of type %T", v)
-		}
-		var b strings.Builder
-		b.WriteByte('{')
-		for i, e := range a {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if e == nil {
-				b.WriteString("NULL")
-				continue
-			}
-			x, err := elem(e)
-			if err != nil {
-				return nil, fmt.Errorf("element %d: %w", i+1, err)
-			}
-			if err := writeArrayElem(&b, x); err != nil {
-				return nil, fmt.Errorf("element %d: %w", i+1, err)
-			}
-		}
-		b.WriteByte('}')
-		return b.String(), nil
-	}
-}
+// arrayLiteral is Postgres's array literal: {"a","b",NULL}.
+var arrayLiteral = sqlapply.ArrayLiteral{Open: "{", Sep: ",", Close: "}", Elem: arrayElemText}
 
-func writeArrayElem(b *strings.Builder, x any) error {
+// arrayElemText is the text of an array element as Postgres reads it.
+func arrayElemText(x any) (string, error) {
 	var s string
 	switch e := x.(type) {
 	case string:
@@ -495,17 +468,9 @@ func writeArrayElem(b *strings.Builder, x any) error {
 	case []byte:
 		s = `\x` + fmt.Sprintf("%x", e)
 	default:
-		return fmt.Errorf("array element of type %T", x)
+		return "", fmt.Errorf("array element of type %T", x)
 	}
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return nil
+	return s, nil
 }
 
 func formatFloat(f float64, bits int) string {

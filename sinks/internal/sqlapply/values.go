@@ -277,3 +277,52 @@ func TimeOfDayConverter(scale int64, timeType, intervalType string) Convert {
 		return FormatClock(us), nil
 	}
 }
+
+// ArrayLiteral is the text syntax of an engine's array (or list) literal.
+type ArrayLiteral struct {
+	Open, Sep, Close string
+	// Elem is the text of one converted element. Converter double-quotes it, escaping "
+	// and \ with a backslash, so that the engine reads it back as the same text (and
+	// "NULL" as text, not NULL).
+	Elem func(x any) (string, error)
+}
+
+// Converter renders an array value ([]any) as the literal, each element converted by
+// elem; nil elements are NULL.
+func (l ArrayLiteral) Converter(elem Convert) Convert {
+	return func(v any) (any, error) {
+		a, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("array value of type %T", v)
+		}
+		var b strings.Builder
+		b.WriteString(l.Open)
+		for i, e := range a {
+			if i > 0 {
+				b.WriteString(l.Sep)
+			}
+			if e == nil {
+				b.WriteString("NULL")
+				continue
+			}
+			x, err := elem(e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i+1, err)
+			}
+			s, err := l.Elem(x)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i+1, err)
+			}
+			b.WriteByte('"')
+			for i := 0; i < len(s); i++ {
+				if s[i] == '"' || s[i] == '\\' {
+					b.WriteByte('\\')
+				}
+				b.WriteByte(s[i])
+			}
+			b.WriteByte('"')
+		}
+		b.WriteString(l.Close)
+		return b.String(), nil
+	}
+}

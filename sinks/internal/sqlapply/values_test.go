@@ -1,6 +1,7 @@
 package sqlapply
 
 import (
+	"fmt"
 	"math/big"
 	"testing"
 
@@ -119,5 +120,29 @@ func TestIsUnavailable(t *testing.T) {
 		if isUnavailable(v) {
 			t.Errorf("isUnavailable(%#v) = true", v)
 		}
+	}
+}
+
+func TestArrayLiteral(t *testing.T) {
+	l := ArrayLiteral{Open: "[", Sep: ", ", Close: "]", Elem: func(x any) (string, error) {
+		s, ok := x.(string)
+		if !ok {
+			return "", fmt.Errorf("element of type %T", x)
+		}
+		return s, nil
+	}}
+	conv := l.Converter(ConvertIdentity)
+	got, err := conv([]any{"a", nil, "NULL", `q"x`, `b\s`, ""})
+	if want := `["a", NULL, "NULL", "q\"x", "b\\s", ""]`; err != nil || got != want {
+		t.Errorf("got %v, %v; want %s", got, err, want)
+	}
+	if got, err := conv([]any{}); err != nil || got != "[]" {
+		t.Errorf("empty: got %v, %v", got, err)
+	}
+	if _, err := conv([]any{"a", int32(1)}); err == nil || err.Error() != "element 2: element of type int32" {
+		t.Errorf("bad element: %v", err)
+	}
+	if _, err := conv("a"); err == nil {
+		t.Error("a string is not an array")
 	}
 }
