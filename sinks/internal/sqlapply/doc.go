@@ -15,6 +15,8 @@
 // What an engine adds is a Dialect: quoting and placeholders, the mapping of event types
 // to column types and of event values to driver values, the catalog query that
 // describes a target table, and the few statements whose SQL differs between engines.
+// What the dialects share lives here too: the Kafka Connect and Debezium logical type
+// names (names.go) and the value converters they have in common (values.go).
 // The package owns no connection setup, no Kafka and no retries: the caller opens the
 // *sql.DB, and the sink runtime retries a failed Apply.
 package sqlapply
