@@ -160,12 +160,12 @@ var postgresWants = map[string]typeCase{
 
 func TestTypesFromMySQL(t *testing.T) {
 	t.Parallel()
-	checkTypes(t, event.TableID{Database: "shop", Table: "types"}, withShared(t, sinktest.MySQLTypes, mysqlWants, mysqlTypes))
+	checkTypes(t, event.TableID{Database: "shop", Table: "types"}, sinktest.Cases(t, sinktest.MySQLTypes, mysqlWants, mysqlTypes))
 }
 
 func TestTypesFromPostgres(t *testing.T) {
 	t.Parallel()
-	checkTypes(t, event.TableID{Database: "src", Schema: "public", Table: "types"}, withShared(t, sinktest.PostgresTypes, postgresWants, postgresTypes))
+	checkTypes(t, event.TableID{Database: "src", Schema: "public", Table: "types"}, sinktest.Cases(t, sinktest.PostgresTypes, postgresWants, postgresTypes))
 }
 
 // checkTypes creates the target table from a source table with one column per case,
@@ -235,12 +235,8 @@ func checkTypes(t *testing.T, id event.TableID, cases []typeCase) {
 	}
 }
 
-// withShared is the shared cases with this engine's wants, then the engine's own cases.
-func withShared(t *testing.T, shared []sinktest.TypeCase, wants map[string]typeCase, own []typeCase) []typeCase {
-	var cases []typeCase
-	sinktest.Join(t, shared, wants, func(c sinktest.TypeCase, w typeCase) {
-		w.typ, w.value = c.Type, c.Value
-		cases = append(cases, w)
-	})
-	return append(cases, own...)
+// With completes a want of a shared case with the case's type and value.
+func (w typeCase) With(c sinktest.TypeCase) typeCase {
+	w.typ, w.value = c.Type, c.Value
+	return w
 }

@@ -109,24 +109,32 @@ var PostgresTypes = []TypeCase{
 	{"? {t,f}", Array(Type(event.KindBoolean, "", "bool")), []any{true, false}},
 }
 
-// Join calls f with each case and what wants expects of it, in the cases' order. It
-// fails t for a case without a want and for a want of no case, so that an engine checks
-// every shared case.
-func Join[W any](t testing.TB, cases []TypeCase, wants map[string]W, f func(TypeCase, W)) {
+// Want is what an engine expects of a TypeCase: With returns it completed with the
+// case's type and value.
+type Want[W any] interface {
+	With(c TypeCase) W
+}
+
+// Cases is the shared cases, each completed from what wants expects of it (by name), then
+// the engine's own cases. It fails t for a shared case without a want and for a want of
+// no case, so that every engine checks every shared case.
+func Cases[W Want[W]](t testing.TB, shared []TypeCase, wants map[string]W, own []W) []W {
 	t.Helper()
+	var cases []W
 	seen := map[string]bool{}
-	for _, c := range cases {
+	for _, c := range shared {
 		w, ok := wants[c.Name]
 		if !ok {
 			t.Errorf("no want for case %q", c.Name)
 			continue
 		}
 		seen[c.Name] = true
-		f(c, w)
+		cases = append(cases, w.With(c))
 	}
 	for name := range wants {
 		if !seen[name] {
 			t.Errorf("want for no case: %q", name)
 		}
 	}
+	return append(cases, own...)
 }
