@@ -152,6 +152,9 @@ func pgSelect(c *Column) string {
 		return "(extract(epoch FROM " + id + ") * 1000000)::numeric(30,0)::text"
 	case "array":
 		return "to_jsonb(" + id + ")::text"
+	case "inet":
+		// The output form (10.0.0.1), as Debezium and the sinks write it; ::text adds /32.
+		return "format('%s', " + id + ")"
 	}
 	return id + "::text"
 }
