@@ -552,7 +552,8 @@ func QueryString(t testing.TB, dsn, query string) string {
 	if err != nil {
 		t.Fatalf("testmaria: %s: %v", query, err)
 	}
-	return v
+	// GetString's string shares the result's buffer, which r.Close gives back to a pool.
+	return strings.Clone(v)
 }
 
 // NewUser creates a uniquely named user (with a password, from any host) that has only
