@@ -87,10 +87,18 @@ func openMySQL(ctx context.Context, dsn string) (Reader, error) {
 
 func (r *myReader) Close() error { return r.conn.Close() }
 
-// guard closes the connection when ctx ends, which ends a blocked call on it (go-mysql
-// takes no context per statement). The returned func stops the guard.
+// resultString is res's text at row i, column j, copied: go-mysql's strings share the
+// result's buffer, which res.Close gives back to a pool for the next query to overwrite.
+func resultString(res *gmysql.Result, i, j int) string {
+	s, _ := res.GetString(i, j)
+	return strings.Clone(s)
+}
+
+// guard ends a blocked call on the connection when ctx ends (go-mysql takes no context
+// per statement) by putting its deadline in the past: unlike Close, that is safe while
+// another goroutine uses the connection. The returned func stops the guard.
 func (r *myReader) guard(ctx context.Context) func() bool {
-	return context.AfterFunc(ctx, func() { r.conn.Close() })
+	return context.AfterFunc(ctx, func() { _ = r.conn.SetDeadline(time.Now()) })
 }
 
 func (r *myReader) execute(ctx context.Context, q string, args ...any) (*gmysql.Result, error) {
@@ -122,10 +130,10 @@ func (r *myReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 	}
 	for i := range res.RowNumber() {
 		var c Column
-		c.Name, _ = res.GetString(i, 0)
-		dataType, _ := res.GetString(i, 1)
-		c.Type, _ = res.GetString(i, 2)
-		nullable, _ := res.GetString(i, 3)
+		c.Name = resultString(res, i, 0)
+		dataType := resultString(res, i, 1)
+		c.Type = resultString(res, i, 2)
+		nullable := resultString(res, i, 3)
 		c.Nullable = nullable == "YES"
 		myKind(&c, strings.ToLower(dataType), strings.ToLower(c.Type))
 		t.Columns = append(t.Columns, c)
@@ -138,7 +146,7 @@ func (r *myReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 			return nil, fmt.Errorf("verify: check constraints of mysql table %s: %w", t.Ref, err)
 		}
 		for i := range res.RowNumber() {
-			clause, _ := res.GetString(i, 0)
+			clause := resultString(res, i, 0)
 			if m := jsonCheck.FindStringSubmatch(strings.TrimSpace(clause)); m != nil {
 				if c := t.Column(strings.ReplaceAll(m[1], "``", "`")); c != nil && c.Kind == KindString {
 					c.Kind = KindJSON
@@ -155,7 +163,7 @@ func (r *myReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 	}
 	defer res.Close()
 	for i := range res.RowNumber() {
-		k, _ := res.GetString(i, 0)
+		k := resultString(res, i, 0)
 		t.PrimaryKey = append(t.PrimaryKey, k)
 	}
 	return t, nil

@@ -56,8 +56,8 @@ func (r *myReader) Tables(ctx context.Context) ([]TableRef, error) {
 	}
 	out := make([]TableRef, 0, res.RowNumber())
 	for i := range res.RowNumber() {
-		db, _ := res.GetString(i, 0)
-		name, _ := res.GetString(i, 1)
+		db := resultString(res, i, 0)
+		name := resultString(res, i, 1)
 		out = append(out, TableRef{Schema: db, Name: name})
 	}
 	return out, nil
