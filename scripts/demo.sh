@@ -59,7 +59,7 @@ echo "dovetail is streaming (log: var/demo-dovetail.log); live writes every seco
     psql -c "INSERT INTO orders (customer_id, amount, items) VALUES (1 + $i % 5, $i * 1.25, '{\"sku\": \"A-$i\", \"qty\": $((i % 3 + 1))}');" \
          -c "UPDATE orders SET status = 'paid' WHERE id = (SELECT max(id) - 1 FROM orders);" \
          -c "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders) AND (SELECT count(*) FROM orders) > 10;" \
-      >/dev/null || exit 0
+      >/dev/null 2>&1 || exit 0  # the server stops under it when the demo ends
     sleep 1
   done
 ) &
