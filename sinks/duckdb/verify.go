@@ -193,13 +193,13 @@ func param(c scanCol, v verify.Value, args *[]any) string {
 		*args = append(*args, v.S == "true" || v.S == "1" || v.Kind == verify.KindNumber && v.S != "0")
 		return "?"
 	case "FLOAT", "DOUBLE":
-		f, ok := parseFloat(v.S)
+		f, ok := verify.ParseFloat(v.S)
 		if ok {
 			*args = append(*args, f)
 			return "CAST(? AS " + c.base + ")"
 		}
 	case "INTERVAL":
-		if us, ok := timeMicros(v.S); ok {
+		if us, ok := verify.TimeMicros(v.S); ok {
 			*args = append(*args, us)
 			return "to_microseconds(?)"
 		}
@@ -354,9 +354,9 @@ func value(c scanCol, raw any) (verify.Value, error) {
 	case "FLOAT", "DOUBLE":
 		switch f := raw.(type) {
 		case float32:
-			return verify.Value{Kind: verify.KindFloat, S: canonFloat(float64(f), 32)}, nil
+			return verify.Value{Kind: verify.KindFloat, S: verify.FloatText(float64(f), 32)}, nil
 		case float64:
-			return verify.Value{Kind: verify.KindFloat, S: canonFloat(f, c.FloatBits)}, nil
+			return verify.Value{Kind: verify.KindFloat, S: verify.FloatText(f, c.FloatBits)}, nil
 		}
 		return verify.Null, fmt.Errorf("float value of type %T", raw)
 	case "BLOB":
@@ -393,10 +393,10 @@ func value(c scanCol, raw any) (verify.Value, error) {
 		if err != nil {
 			return verify.Null, fmt.Errorf("interval µs %q: %w", s, err)
 		}
-		return verify.Value{Kind: k, S: formatMicros(us)}, nil
+		return verify.Value{Kind: k, S: verify.MicrosText(us)}, nil
 	case "TIME":
-		if us, ok := timeMicros(s); ok {
-			return verify.Value{Kind: k, S: formatMicros(us)}, nil
+		if us, ok := verify.TimeMicros(s); ok {
+			return verify.Value{Kind: k, S: verify.MicrosText(us)}, nil
 		}
 	case "DATE":
 		if d, ok := strings.CutSuffix(s, " (BC)"); ok {
@@ -405,13 +405,13 @@ func value(c scanCol, raw any) (verify.Value, error) {
 	case "BOOLEAN":
 		return verify.Value{Kind: k, S: strconv.FormatBool(s == "true")}, nil
 	case "JSON":
-		if j, ok := canonicalJSON(s); ok {
-			return verify.Value{Kind: k, S: j}, nil
+		if j, ok := verify.ParseAs(s, verify.KindJSON, 0); ok {
+			return j, nil
 		}
 	default:
 		if k == verify.KindNumber {
-			if n, ok := canonNumber(s); ok {
-				return verify.Value{Kind: k, S: n}, nil
+			if n, ok := verify.ParseAs(s, verify.KindNumber, 0); ok {
+				return n, nil
 			}
 		}
 	}
@@ -448,11 +448,11 @@ func listJSON(elem string, l []any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, ok := canonicalJSON(string(b))
+	j, ok := verify.ParseAs(string(b), verify.KindJSON, 0)
 	if !ok {
 		return "", fmt.Errorf("list as JSON %s", b)
 	}
-	return s, nil
+	return j.S, nil
 }
 
 func jsonElem(base string, e any) (any, error) {
@@ -478,8 +478,8 @@ func jsonElem(base string, e any) (any, error) {
 		}
 		return x.Format("2006-01-02T15:04:05.999999"), nil
 	case fmt.Stringer: // *big.Int, duckdb.Decimal
-		if n, ok := canonNumber(x.String()); ok {
-			return json.Number(n), nil
+		if n, ok := verify.ParseAs(x.String(), verify.KindNumber, 0); ok {
+			return json.Number(n.S), nil
 		}
 		return x.String(), nil
 	case []byte:
@@ -494,7 +494,7 @@ func jsonElem(base string, e any) (any, error) {
 // jsonFloat is a float as to_jsonb writes it: a number, or NaN and infinities as text.
 func jsonFloat(f float64, bits int) any {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return canonFloat(f, bits)
+		return verify.FloatText(f, bits)
 	}
-	return json.Number(canonFloat(f, bits))
+	return json.Number(verify.FloatText(f, bits))
 }
