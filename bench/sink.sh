@@ -28,7 +28,8 @@
 #       everything after b) and caught up, `dovetail run --role sinks` is timed the same way
 #       into dv_apply.
 #    `dovetail verify --wait 10m` then compares source and follower for b and c while the
-#    processes still run, and `dovetail verify --wait 0` the native subscriber.
+#    processes still run, and `dovetail verify --wait 0` the native subscriber; the script
+#    exits 1 (after recording) when any of them differs.
 #    Dovetail's RSS is sampled every 100 ms and its peak (VmHWM) read; CPU seconds are
 #    recorded for Dovetail, the walsender, the subscriber's apply worker and Dovetail's
 #    backends on the follower.
@@ -376,6 +377,7 @@ verify_sink() {
     vres="0 differences ($(grep -c '^ *OK' "$out" || true) tables equal)"
   else
     vres="DIFFERENCES (exit $rc): $( (grep -v '^ *OK' "$out" || true) | tr -s ' \n' ' ' | cut -c1-300)"
+    verify_failed=1
   fi
   log "  verify: $vres"
 }
@@ -503,4 +505,8 @@ out = intro.rstrip() + "\n\n" + section + "\n" + "".join(results) + "".join(othe
 open(path, "w").write(out.rstrip() + "\n")
 PY
   log "recorded in BENCHMARKS.md"
+fi
+if [ "${verify_failed:-0}" = 1 ]; then
+  log "a follower differs from the source (see verify above): the rates are not of a correct replay"
+  exit 1
 fi
