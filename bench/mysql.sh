@@ -84,22 +84,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
-now() { echo "$EPOCHREALTIME"; }
-# nap SECONDS: sleep without forking (the samplers below must not steal CPU from what they
-# measure on a 2-core machine).
-exec {napfd}<> <(:)
-nap() { read -r -t "$1" -u "$napfd" _ || true; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
-bin=${DOVETAIL_BIN:-}
-if [ -z "$bin" ]; then
-  log "building dovetail"
-  go build -o "$tmp/dovetail" ./cmd/dovetail
-  bin=$tmp/dovetail
-fi
+dovetail_bin
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting MariaDB under $mdir (load average $load0)"
@@ -237,29 +224,6 @@ case " $stored " in
   *" gtid=$mark "*) ;;
   *) echo "bench: dovetail stopped at $stored, not after the bench_mark row (gtid $mark)" >&2; exit 1 ;;
 esac
-
-# cpu_watch PID FILE [RSSFILE]: until PID exits, every 100 ms and with bash builtins only,
-# keeps FILE holding PID's CPU time in clock ticks (user + system) and appends
-# "EPOCHREALTIME rss_kb" to RSSFILE when given.
-tick=$(getconf CLK_TCK)
-pagekb=$(( $(getconf PAGESIZE) / 1024 ))
-cpu_watch() {
-  local pid=$1 f=$2 rf=${3:-}
-  ( local st rss
-    while read -r st 2>/dev/null <"/proc/$pid/stat"; do
-      st=${st##*) }
-      set -- $st
-      echo "$(( ${12} + ${13} ))" >"$f"
-      if [ -n "$rf" ] && read -r _ rss _ 2>/dev/null <"/proc/$pid/statm"; then
-        echo "$EPOCHREALTIME $(( rss * pagekb ))" >>"$rf"
-      fi
-      nap 0.1
-    done ) &
-}
-secs() { awk -v t="$tick" '{ printf "%.2f\n", $1 / t }' "$1" 2>/dev/null || echo "?"; }
-# ticks PID: PID's CPU time so far in clock ticks (user + system).
-ticks() { local st; read -r st <"/proc/$1/stat"; st=${st##*) }; set -- $st; echo $(( ${12} + ${13} )); }
-tsecs() { awk -v a="$1" -v b="$2" -v t="$tick" 'BEGIN { printf "%.2f", (b - a) / t }'; }
 
 # binlog_files: the names of the binlog files on the server, oldest first.
 binlog_files() { sql -e 'SHOW BINARY LOGS' | awk '{ print $1 }'; }
@@ -471,22 +435,5 @@ echo "$section"
 echo
 
 if [ "$RECORD" = 1 ]; then
-  f=$root/BENCHMARKS.md
-  [ -f "$f" ] || printf '# Benchmarks\n\nResults of `make bench` (bench/run.sh) and `make bench-mysql` (bench/mysql.sh), newest first.\n\n' >"$f"
-  # Replace the section of the same date, host and source, or insert this one before the others.
-  python3 - "$f" "$section" <<'PY'
-import re, sys
-path, section = sys.argv[1], sys.argv[2].rstrip() + "\n"
-text = open(path).read()
-head = section.splitlines()[0]
-parts = re.split(r"(?m)^(?=## )", text)
-intro, sections = parts[0], [p for p in parts[1:] if p.splitlines()[0] != head]
-# Keep any text below the results (a notes section) after them.
-sections = [s if s.endswith("\n\n") else s.rstrip() + "\n\n" for s in sections]
-results = [s for s in sections if re.match(r"## \d{4}-\d\d-\d\d", s)]
-other = [s for s in sections if not re.match(r"## \d{4}-\d\d-\d\d", s)]
-out = intro.rstrip() + "\n\n" + section + "\n" + "".join(results) + "".join(other)
-open(path, "w").write(out.rstrip() + "\n")
-PY
-  log "recorded in BENCHMARKS.md"
+  record_section "$section"
 fi
