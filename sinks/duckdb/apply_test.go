@@ -22,62 +22,25 @@ func TestApply(t *testing.T) {
 	keyless := sinktest.PostgresTable("t", nil, sinktest.Col("line", textType, true), sinktest.Col("n", intType, true))
 	odd := sinktest.PostgresTable("t", nil, sinktest.Col("j", sinktest.Type(event.KindString, sqlapply.NameJSON, "json"), true), sinktest.Col("l", sinktest.Array(intType), true),
 		sinktest.Col("f", sinktest.Type(event.KindFloat64, "", "float8"), true))
-	u := event.Unavailable
-	for _, tc := range []struct {
-		name    string
-		batches [][]*event.Change
-		query   string
-		want    []string
-	}{
-		{"inserts, updates and deletes", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y"), sinktest.Upsert(keyed, int32(3), "c", nil)},
-			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), sinktest.Del(keyed, int32(2), nil, nil)},
-		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
-		{"snapshot reads are upserts", [][]*event.Change{
-			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
-			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
-		}, "SELECT * FROM t", []string{"1|b|x"}},
-		{"key change moves the row", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x")},
-			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
-		}, "SELECT * FROM t", []string{"9|a|x"}},
-		{"delete and insert of one key in one batch, across a new shape", [][]*event.Change{
+	cases := append(sinktest.ApplyCases(keyed, twoKey, keyless), []sinktest.ApplyCase{
+		{Name: "delete and insert of one key in one batch, across a new shape", Batches: [][]*event.Change{
 			{sinktest.Upsert(keyed, int32(1), "a", "x")},
 			{sinktest.Del(keyed, int32(1), nil, nil), sinktest.Upsert(sinktest.PostgresTable("t", []int{0}, sinktest.Col("id", intType, false), sinktest.Col("v", textType, true)), int32(1), "again")},
-		}, "SELECT * FROM t", []string{"1|again|∅"}},
-		{"unavailable values keep the replica's value", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "toasted"), sinktest.Upsert(keyed, int32(2), "b", "toasted2")},
-			{sinktest.Update(keyed, nil, []any{int32(1), "A", u}), sinktest.Update(keyed, nil, []any{int32(2), u, u}), sinktest.Upsert(keyed, int32(3), "c", "new")},
-		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
-		{"the placeholder string is never written", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "toasted")},
-			{sinktest.Update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
-		}, "SELECT * FROM t", []string{"1|A|toasted"}},
-		{"truncate then inserts, of the same keys too", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y")},
-			{sinktest.Upsert(keyed, int32(3), "c", "z"), sinktest.Truncate(keyed), sinktest.Upsert(keyed, int32(4), "d", "w"), sinktest.Upsert(keyed, int32(1), "a2", "x2")},
-		}, "SELECT * FROM t ORDER BY id", []string{"1|a2|x2", "4|d|w"}},
-		{"composite keys", [][]*event.Change{
-			{sinktest.Upsert(twoKey, int32(1), "a", "x"), sinktest.Upsert(twoKey, int32(1), "b", "y"), sinktest.Upsert(twoKey, int32(2), "a", "z")},
-			{sinktest.Del(twoKey, int32(1), "a", nil), sinktest.Upsert(twoKey, int32(2), "a", "Z")},
-		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
-		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
-			{sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, nil, nil), sinktest.Upsert(keyless, "b", int32(2))},
-			{sinktest.Del(keyless, "a", int32(1)), sinktest.Del(keyless, nil, nil), sinktest.Update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
-		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
-		{"keyless deletes compare JSON, lists and NaN", [][]*event.Change{
+		}, Query: "SELECT * FROM t", Want: []string{"1|again|∅"}},
+		{Name: "keyless deletes compare JSON, lists and NaN", Batches: [][]*event.Change{
 			{sinktest.Upsert(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), sinktest.Upsert(odd, `{"b": 2}`, []any{int32(2)}, nil), sinktest.Upsert(odd, nil, nil, nil)},
 			{sinktest.Del(odd, `{"a":  1}`, []any{int32(1), nil}, 0.0), sinktest.Del(odd, nil, nil, nil)},
-		}, "SELECT CAST(j AS VARCHAR), CAST(l AS VARCHAR), f FROM t", []string{`{"b": 2}|[2]|∅`}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		}, Query: "SELECT CAST(j AS VARCHAR), CAST(l AS VARCHAR), f FROM t", Want: []string{`{"b": 2}|[2]|∅`}},
+	}...)
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
 			t.Parallel()
 			tg := newTarget(t, newPath(t), sinks.Options{CreateTables: true}, false)
 			f := newFeed()
-			for _, b := range tc.batches {
+			for _, b := range tc.Batches {
 				f.Apply(t, tg, b...)
 			}
-			wantRows(t, tg, tc.query, tc.want...)
+			wantRows(t, tg, tc.Query, tc.Want...)
 		})
 	}
 }

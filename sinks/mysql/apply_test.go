@@ -21,63 +21,26 @@ func TestApply(t *testing.T) {
 		Columns: []event.Column{sinktest.Col("k", pgText, false), sinktest.Col("v", pgText, true)}}
 	keyless := sinktest.MySQLTable("t", nil, sinktest.Col("line", textType, true), sinktest.Col("n", intType, true))
 	jsonless := sinktest.MySQLTable("t", nil, sinktest.Col("j", sinktest.Type(event.KindString, sqlapply.NameJSON, "json"), true), sinktest.Col("g", sinktest.Type(event.KindBytes, "", "point"), true))
-	u := event.Unavailable
-	for _, tc := range []struct {
-		name    string
-		batches [][]*event.Change
-		query   string
-		want    []string
-	}{
-		{"inserts, updates and deletes", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y"), sinktest.Upsert(keyed, int32(3), "c", nil)},
-			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(1), "A", "x"}), sinktest.Del(keyed, int32(2), nil, nil)},
-		}, "SELECT * FROM t ORDER BY id", []string{"1|A|x", "3|c|∅"}},
-		{"snapshot reads are upserts", [][]*event.Change{
-			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "a", "x"}}},
-			{{Table: keyed, Op: event.OpRead, After: []any{int32(1), "b", "x"}}},
-		}, "SELECT * FROM t", []string{"1|b|x"}},
-		{"key change moves the row", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x")},
-			{sinktest.Update(keyed, []any{int32(1), "a", "x"}, []any{int32(9), "a", "x"})},
-		}, "SELECT * FROM t", []string{"9|a|x"}},
-		{"unavailable values keep the follower's value", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "toasted"), sinktest.Upsert(keyed, int32(2), "b", "toasted2")},
-			{sinktest.Update(keyed, nil, []any{int32(1), "A", u}), sinktest.Update(keyed, nil, []any{int32(2), u, u}), sinktest.Upsert(keyed, int32(3), "c", "new")},
-		}, "SELECT * FROM t ORDER BY id", []string{"1|A|toasted", "2|b|toasted2", "3|c|new"}},
-		{"the placeholder string is never written", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "toasted")},
-			{sinktest.Update(keyed, nil, []any{int32(1), "A", event.UnavailablePlaceholder})},
-		}, "SELECT * FROM t", []string{"1|A|toasted"}},
-		{"truncate then inserts", [][]*event.Change{
-			{sinktest.Upsert(keyed, int32(1), "a", "x"), sinktest.Upsert(keyed, int32(2), "b", "y")},
-			{sinktest.Upsert(keyed, int32(3), "c", "z"), sinktest.Truncate(keyed), sinktest.Upsert(keyed, int32(4), "d", "w")},
-		}, "SELECT * FROM t ORDER BY id", []string{"4|d|w"}},
-		{"composite keys", [][]*event.Change{
-			{sinktest.Upsert(twoKey, int32(1), "a", "x"), sinktest.Upsert(twoKey, int32(1), "b", "y"), sinktest.Upsert(twoKey, int32(2), "a", "z")},
-			{sinktest.Del(twoKey, int32(1), "a", nil), sinktest.Upsert(twoKey, int32(2), "a", "Z")},
-		}, "SELECT * FROM t ORDER BY a, b", []string{"1|b|y", "2|a|Z"}},
-		{"text keys are exact: case, accents and trailing spaces differ", [][]*event.Change{
+	cases := append(sinktest.ApplyCases(keyed, twoKey, keyless), []sinktest.ApplyCase{
+		{Name: "text keys are exact: case, accents and trailing spaces differ", Batches: [][]*event.Change{
 			{sinktest.Upsert(textKey, "a", "1"), sinktest.Upsert(textKey, "A", "2"), sinktest.Upsert(textKey, "a ", "3"), sinktest.Upsert(textKey, "á", "4")},
 			{sinktest.Upsert(textKey, "a", "1b")},
-		}, "SELECT concat('[', k, ']'), v FROM t ORDER BY v", []string{"[a]|1b", "[A]|2", "[a ]|3", "[á]|4"}},
-		{"keyless tables: duplicates, deletes of one equal row, NULLs", [][]*event.Change{
-			{sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, "a", int32(1)), sinktest.Upsert(keyless, nil, nil), sinktest.Upsert(keyless, "b", int32(2))},
-			{sinktest.Del(keyless, "a", int32(1)), sinktest.Del(keyless, nil, nil), sinktest.Update(keyless, []any{"b", int32(2)}, []any{"b", int32(3)})},
-		}, "SELECT * FROM t ORDER BY line, n", []string{"a|1", "b|3"}},
-		{"keyless deletes of JSON and geometry rows", [][]*event.Change{
+		}, Query: "SELECT concat('[', k, ']'), v FROM t ORDER BY v", Want: []string{"[a]|1b", "[A]|2", "[a ]|3", "[á]|4"}},
+		{Name: "keyless deletes of JSON and geometry rows", Batches: [][]*event.Change{
 			{sinktest.Upsert(jsonless, `{"a": 1}`, sinktest.WKBPoint(1, 2)), sinktest.Upsert(jsonless, `{"b": 2}`, sinktest.WKBPoint(3, 4))},
 			{sinktest.Del(jsonless, `{"a": 1}`, sinktest.WKBPoint(1, 2))},
-		}, "SELECT j, ST_AsText(g) FROM t", []string{`{"b": 2}|POINT(3 4)`}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+		}, Query: "SELECT j, ST_AsText(g) FROM t", Want: []string{`{"b": 2}|POINT(3 4)`}},
+	}...)
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
 			t.Parallel()
 			dsn := testmaria.NewDB(t)
 			tg := newTarget(t, dsn, sinks.Options{CreateTables: true})
 			f := newFeed()
-			for _, b := range tc.batches {
+			for _, b := range tc.Batches {
 				f.Apply(t, tg, b...)
 			}
-			wantRows(t, dsn, tc.query, tc.want...)
+			wantRows(t, dsn, tc.Query, tc.Want...)
 		})
 	}
 }
