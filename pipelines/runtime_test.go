@@ -3,7 +3,6 @@ package pipelines_test
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -12,19 +11,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dovetail-cdc/dovetail/internal/testnet"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/schema"
 )
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func freeAddr(t *testing.T) string { return testnet.FreeAddr(t) }
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()

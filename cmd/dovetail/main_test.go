@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/kafka"
 	"github.com/dovetail-cdc/dovetail/internal/testmaria"
+	"github.com/dovetail-cdc/dovetail/internal/testnet"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
@@ -62,16 +62,8 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
-// freeAddr returns a 127.0.0.1 address with a port free right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// freeAddr returns a free local address not handed out before.
+func freeAddr(t *testing.T) string { return testnet.FreeAddr(t) }
 
 // pipelineConfig writes a config for one Postgres pipeline with fixed embedded ports and
 // returns its path.
