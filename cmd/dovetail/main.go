@@ -16,6 +16,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dovetail-cdc/dovetail/internal/gctune"
 )
 
 // Exit codes.
@@ -59,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	var level string
+	var level, memLimit string
 	root := &cobra.Command{
 		Use:           "dovetail",
 		Short:         "Dovetail replicates database changes to Kafka as Debezium-compatible Avro",
@@ -71,6 +73,11 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", level)}
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: l})))
+			gc, err := gctune.Apply(memLimit, os.Getenv)
+			if err != nil {
+				return usageError{fmt.Errorf("--memory-limit: %w", err)}
+			}
+			slog.Debug("garbage collector", "gc_percent", gc.GCPercent, "memory_limit", gc.MemoryLimit, "from_env", gc.FromEnv)
 			return nil
 		},
 	}
@@ -78,6 +85,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&memLimit, "memory-limit", gctune.DefaultMemoryLimit,
+		"soft limit of the Go heap (e.g. 128MiB, 1GiB, off): the garbage collector works harder near it; GOMEMLIMIT overrides it")
 	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newVersionCmd())
 	return root
 }

@@ -14,8 +14,15 @@ const (
 	// DefaultBatchBytes is Kafka's default max.message.bytes rounded down to 1 MiB: the
 	// largest request, and so the largest record, a writer sends.
 	DefaultBatchBytes = 1 << 20
-	// DefaultBatchSize is the most records per partition in one produce request.
+	// DefaultBatchSize is a writer's BatchSize when the options give none (capped, as
+	// every BatchSize, at MaxRequestRecords).
 	DefaultBatchSize = 10000
+	// MaxRequestRecords caps the records of one partition in one produce request, whatever
+	// BatchSize says: kafka-go allocates (and zeroes) an array of BatchSize messages,
+	// about 150 bytes each, for every request, however few records it holds. At 10000
+	// that was 1.5 MB per request, more garbage than the records themselves; at 4096 a
+	// request of typical change records (200-500 bytes) still fills BatchBytes.
+	MaxRequestRecords = 4096
 	// MaxAttempts is how often a writer tries a batch before failing it (kafka-go's
 	// default): with backoff from 100ms to 1s, about 8 seconds of retrying, enough to
 	// ride out a leader election.
@@ -26,8 +33,8 @@ const (
 type WriterOptions struct {
 	// Compression is none, gzip, snappy, lz4 or zstd; "" means none.
 	Compression string
-	// BatchSize is the most records per partition in one request; 0 means
-	// DefaultBatchSize.
+	// BatchSize is the most records per partition in one request (at most
+	// MaxRequestRecords); 0 means DefaultBatchSize.
 	BatchSize int
 	// BatchBytes is the most bytes in one request and so the largest record that can be
 	// written; 0 means DefaultBatchBytes. A larger record fails WriteMessages with a
@@ -95,6 +102,7 @@ func NewWriter(brokers []string, opts WriterOptions) (*kafka.Writer, error) {
 	if w.BatchSize <= 0 {
 		w.BatchSize = DefaultBatchSize
 	}
+	w.BatchSize = min(w.BatchSize, MaxRequestRecords)
 	if w.BatchBytes <= 0 {
 		w.BatchBytes = DefaultBatchBytes
 	}
