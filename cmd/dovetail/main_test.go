@@ -276,6 +276,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no config", []string{"run"}, dsn, 2, []string{"-c"}},
 		{"unknown flag", []string{"run", "--bogus"}, dsn, 2, []string{"bogus"}},
+		{"bad memory limit", []string{"--memory-limit", "lots", "version"}, dsn, 2, []string{"--memory-limit", `"lots" is not a size`}},
 		{"garbage config", []string{"run", "-c", write("garbage.yaml", "\x00{{{ not: [yaml")}, dsn, 2, []string{"garbage.yaml"}},
 		{"unknown key", []string{"validate", "-c", write("typo.yaml", "name: x\nsource:\n  kind: postgres\n  dsn: x\n  tabels: [a.b]\n")}, dsn, 2, []string{"typo.yaml", "source.tabels"}},
 		{"missing file", []string{"run", "-c", filepath.Join(dir, "nope.yaml")}, dsn, 2, []string{"nope.yaml"}},
