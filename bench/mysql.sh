@@ -31,7 +31,8 @@
 #    (BENCH_RECORD=0 skips that).
 #
 # Environment: BENCH_ROWS (default 1000000), BENCH_BIG_ROWS (default BENCH_ROWS), BENCH_TX
-# (rows per transaction, default 1000), DOVETAIL_BIN (default: built from this tree into the
+# (rows per transaction, default 1000), BENCH_REPEAT (how often each phase's reads run in
+# turn, default 3; the run with the median ratio is reported), DOVETAIL_BIN (default: built from this tree into the
 # temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone,
 # BENCH_ORDER=dovetail-first runs Dovetail before mariadb-binlog, BENCH_PROFILE=1 records
 # Dovetail's timed runs with `perf record -g` (perf-phase<N>.data in the temp dir, which is
@@ -46,8 +47,10 @@ ROWS=${BENCH_ROWS:-1000000}
 BIG=${BENCH_BIG_ROWS:-$ROWS}
 TX=${BENCH_TX:-1000}
 RECORD=${BENCH_RECORD:-1}
+REPEAT=${BENCH_REPEAT:-3}
 cmdline="make bench-mysql"
 [ "$ROWS" = 1000000 ] && [ "$BIG" = 1000000 ] && [ "$TX" = 1000 ] || cmdline="BENCH_ROWS=$ROWS BENCH_BIG_ROWS=$BIG BENCH_TX=$TX make bench-mysql"
+[ "$REPEAT" = 3 ] || cmdline="BENCH_REPEAT=$REPEAT $cmdline"
 
 # The workload: of ROWS changes, 60% inserts, 30% updates, 10% deletes (of inserted rows).
 INS=$((ROWS * 6 / 10))
@@ -301,12 +304,38 @@ dovetail_drain() {
 # drains PHASE FILES CHANGES RECORDS: the three reads of one phase; sets <name><PHASE>.
 # BENCH_ORDER=dovetail-first runs Dovetail's first (the default runs it last), to see
 # whether the order (warm caches, the other reads' load) favours either side.
+#
+# With BENCH_REPEAT=N (default 3) the three reads run N times in turn, Dovetail's each time
+# from a copy of its data dir (stored position and broker) as it was before the phase, and
+# the run with the median ratio (mariadb-binlog -v time / Dovetail time, both of that run)
+# is reported, with every run's ratio: another process's burst of load on this 2-core
+# machine then spoils one run, not the result.
 drains() {
-  if [ "${BENCH_ORDER:-}" = dovetail-first ]; then
-    drain_dovetail "$@"; drain_verbose "$@"; drain_plain "$@"
-  else
-    drain_verbose "$@"; drain_plain "$@"; drain_dovetail "$@"
-  fi
+  local ph=$1 r v ratios= pick
+  local vars="mbv mbvcpu mbvs mbp mbpcpu mbps dv dvstart dvfirst got ch hwm rss dvcpu dvs"
+  rm -rf "$tmp/dovetail-data.pre"
+  cp -a "$tmp/dovetail-data" "$tmp/dovetail-data.pre"
+  for r in $(seq 1 "$REPEAT"); do
+    if [ "$r" -gt 1 ]; then
+      rm -rf "$tmp/dovetail-data"
+      cp -a "$tmp/dovetail-data.pre" "$tmp/dovetail-data"
+    fi
+    [ "$REPEAT" = 1 ] || log "phase $ph: run $r of $REPEAT"
+    if [ "${BENCH_ORDER:-}" = dovetail-first ]; then
+      drain_dovetail "$@"; drain_verbose "$@"; drain_plain "$@"
+    else
+      drain_verbose "$@"; drain_plain "$@"; drain_dovetail "$@"
+    fi
+    for v in $vars; do eval "${v}${ph}_$r=\$${v}${ph}"; done
+    ratios+="$r $(awk -v a="$(eval echo "\$mbv$ph")" -v b="$(eval echo "\$dv$ph")" 'BEGIN { printf "%.2f", a / b }')
+"
+  done
+  rm -rf "$tmp/dovetail-data.pre"
+  # The median run by ratio (the lower middle one for an even count).
+  pick=$(printf '%s' "$ratios" | sort -k2,2n | awk -v n="$REPEAT" 'NR == int((n + 1) / 2) { print $1 }')
+  for v in $vars; do eval "${v}${ph}=\$${v}${ph}_$pick"; done
+  eval "runs$ph='$(printf '%s' "$ratios" | awk '{ printf "%s%s", sep, $2; sep = ", " }')'"
+  [ "$REPEAT" = 1 ] || log "phase $ph: ratios of the runs: $(eval echo "\$runs$ph"); reporting run $pick"
 }
 drain_verbose() {
   local ph=$1 files=$2 changes=$3
@@ -405,7 +434,9 @@ section=$(cat <<EOF
   transactions of $TX rows ($mb1 MB of binlog: $files1). Phase 2: one transaction of $BIG
   inserts into the same shape ($mb2 MB: $files2).
 - Each reader reads the same binlog files (the workload's, between two FLUSH BINARY LOGS),
-  one after the other, over a replication connection. mariadb-binlog writes to /dev/null;
+  one after the other, over a replication connection, $REPEAT times in turn (the run with the
+  median ratio is shown; Dovetail's each time from a copy of its data dir as it was before
+  the phase). mariadb-binlog writes to /dev/null;
   Dovetail resumes from the position it stored before the workload and its time runs from
   process start until the embedded Kafka broker acknowledged every record
   (\`dovetail_kafka_records_total\` polled every 100 ms: $got1 = one record per change + one
@@ -418,6 +449,7 @@ section=$(cat <<EOF
 | mariadb-binlog, same without -v (rows not decoded) | ${mbp1}s, $r_mbp1/s | ${mbp2}s, $r_mbp2/s |
 | Dovetail → Kafka (embedded broker, ${BENCH_COMPRESSION:-lz4}, ${BENCH_PARTITIONS:-1} partition(s), acks=all) | ${dv1}s, **$r_dv1/s** | ${dv2}s, **$r_dv2/s** |
 | **Dovetail / mariadb-binlog -v** (rate ratio) | **$ratio1** | **$ratio2** |
+| ratios of the $REPEAT runs (the median run is shown) | $runs1 | $runs2 |
 | Dovetail: binlog dump running / first record acknowledged after | ${dvstart1}s / ${dvfirst1}s | ${dvstart2}s / ${dvfirst2}s |
 | CPU seconds, mariadb-binlog -v run (client / mariadbd) | ${mbvcpu1} / ${mbvs1} | ${mbvcpu2} / ${mbvs2} |
 | CPU seconds, Dovetail run (dovetail / mariadbd) | ${dvcpu1} / ${dvs1} | ${dvcpu2} / ${dvs2} |
