@@ -48,7 +48,7 @@ func New(ctx context.Context, path string, opts sinks.Options, history bool, log
 	if f.d.NoJSON {
 		logger.Warn("duckdb: the json extension does not load; JSON columns are VARCHAR", "sink", opts.Name, "path", path)
 	}
-	t, err := sqlapply.New(ctx, sqlapply.SQLDB(f.db), f.d, opts, logger)
+	t, err := sqlapply.New(ctx, newBulkDB(f.db), f.d, opts, logger)
 	if err != nil {
 		f.release()
 		return nil, fmt.Errorf("duckdb sink %s: %w", opts.Name, classify(err))
@@ -181,14 +181,17 @@ func classify(err error) error {
 		return nil
 	}
 	var de *duckdb.Error
-	if !errors.As(err, &de) {
-		return err
+	if errors.As(err, &de) {
+		switch {
+		case de.Type == duckdb.ErrorTypeTransaction:
+			return &retryable{err: err, state: "40001"} // serialization_failure
+		case de.Type == duckdb.ErrorTypeIO && strings.Contains(de.Msg, "Could not set lock on file"):
+			return &retryable{err: err, state: "55P03"} // lock_not_available
+		}
 	}
-	switch {
-	case de.Type == duckdb.ErrorTypeTransaction:
-		return &retryable{err: err, state: "40001"} // serialization_failure
-	case de.Type == duckdb.ErrorTypeIO && strings.Contains(de.Msg, "Could not set lock on file"):
-		return &retryable{err: err, state: "55P03"} // lock_not_available
+	// The appender reports a conflict as text in an error of another type.
+	if strings.Contains(err.Error(), "Transaction conflict") {
+		return &retryable{err: err, state: "40001"}
 	}
 	return err
 }

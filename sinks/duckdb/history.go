@@ -3,6 +3,7 @@ package duckdb
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -183,6 +184,28 @@ func isUnavailable(v any) bool {
 // parameter limit allows.
 func (h *historian) insert(ctx context.Context, tx sqlapply.Tx, tt sinks.TargetTable, sh *histShape, rows [][]any) error {
 	meta := len(historyMeta)
+	if bt, ok := tx.(sqlapply.BulkTx); ok && len(rows) > 1 {
+		vals := make([][]any, len(rows))
+		for r, row := range rows {
+			vals[r] = make([]any, len(row))
+			for j, v := range row {
+				if j >= meta && v != nil {
+					var err error
+					if v, err = h.convert(sh, j-meta, v); err != nil {
+						return fmt.Errorf("history into %s: column %s: %w", tt, sh.cols[j], err)
+					}
+				}
+				vals[r][j] = v
+			}
+		}
+		err := bt.InsertRows(ctx, sh.name, sh.cols, vals, "")
+		if !errors.Is(err, sqlapply.ErrNoBulk) {
+			if err != nil {
+				return fmt.Errorf("append %d rows to history table %s: %w", len(rows), tt, err)
+			}
+			return nil
+		}
+	}
 	per := max(h.d.MaxParams()/len(sh.cols), 1)
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]
@@ -202,12 +225,8 @@ func (h *historian) insert(ctx context.Context, tx sqlapply.Tx, tt sinks.TargetT
 				q.WriteString(h.d.Placeholder(p))
 				p++
 				if j >= meta && v != nil {
-					col, conv := (j-meta)/2, sh.before
-					if (j-meta)%2 == 1 {
-						conv = sh.after
-					}
 					var err error
-					if v, err = conv[col](v); err != nil {
+					if v, err = h.convert(sh, j-meta, v); err != nil {
 						return fmt.Errorf("history into %s: column %s: %w", tt, sh.cols[j], err)
 					}
 				}
@@ -220,6 +239,16 @@ func (h *historian) insert(ctx context.Context, tx sqlapply.Tx, tt sinks.TargetT
 		}
 	}
 	return nil
+}
+
+// convert converts the value of the i-th before/after column of sh (before and after
+// alternate, one pair per source column).
+func (h *historian) convert(sh *histShape, i int, v any) (any, error) {
+	conv := sh.before
+	if i%2 == 1 {
+		conv = sh.after
+	}
+	return conv[i/2](v)
 }
 
 // shape returns how changes of source shape tbl go into history table tt, creating the

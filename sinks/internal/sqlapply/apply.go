@@ -3,6 +3,7 @@ package sqlapply
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -178,6 +179,27 @@ func (t *Target) insertRows(ctx context.Context, tx Tx, sh *shape, what string, 
 	names := make([]string, len(cols))
 	for j, i := range cols {
 		names[j] = sh.cols[i]
+	}
+	if bt, ok := tx.(BulkTx); ok && len(rows) > 1 {
+		vals := make([][]any, len(rows))
+		flat := make([]any, len(rows)*len(cols))
+		for r, row := range rows {
+			vals[r] = flat[r*len(cols) : (r+1)*len(cols) : (r+1)*len(cols)]
+			for j, i := range cols {
+				v, err := sh.value(i, row[i])
+				if err != nil {
+					return fmt.Errorf("%s into %s: %w", what, sh.target, err)
+				}
+				vals[r][j] = v
+			}
+		}
+		err := bt.InsertRows(ctx, sh.name, names, vals, suffix)
+		if !errors.Is(err, ErrNoBulk) {
+			if err != nil {
+				return fmt.Errorf("%s %d rows into %s: %w", what, len(rows), sh.target, err)
+			}
+			return nil
+		}
 	}
 	for start := 0; start < len(rows); {
 		n := chunkRows(len(rows)-start, len(cols), t.d.MaxParams())

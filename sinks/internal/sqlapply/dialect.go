@@ -2,6 +2,7 @@ package sqlapply
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/sinks"
@@ -152,6 +153,20 @@ type Tx interface {
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }
+
+// BulkTx is a Tx that loads many rows faster than multi-row statements (DuckDB: a query
+// appender). The core hands it every insert of more than one row.
+type BulkTx interface {
+	Tx
+	// InsertRows runs "INSERT INTO table (cols) SELECT cols FROM <rows> suffix", rows
+	// holding driver values (see Dialect.Converter) in cols order. It returns
+	// ErrNoBulk, having done nothing, when it cannot load these values in bulk; the core
+	// then uses statements.
+	InsertRows(ctx context.Context, table string, cols []string, rows [][]any, suffix string) error
+}
+
+// ErrNoBulk is BulkTx.InsertRows's answer for rows it cannot load in bulk.
+var ErrNoBulk = errors.New("rows not loadable in bulk")
 
 // DB is a connection pool that can begin transactions. It must be safe for concurrent
 // use.

@@ -1,0 +1,194 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dovetail-cdc/dovetail/sinks/internal/sqlapply"
+)
+
+// bulkDB is the file's pool as sqlapply.DB. Its transactions run on one connection of
+// their own, so that they can load rows through DuckDB's query appender (bulkTx): a
+// batch's upserts become one columnar load and one INSERT ... SELECT, not hundreds of
+// multi-row statements whose parameters DuckDB binds one by one.
+type bulkDB struct {
+	sqlapply.DB
+	pool *sql.DB
+}
+
+func newBulkDB(pool *sql.DB) bulkDB { return bulkDB{DB: sqlapply.SQLDB(pool), pool: pool} }
+
+func (d bulkDB) Begin(ctx context.Context) (sqlapply.Tx, error) {
+	c, err := d.pool.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		discard(c)
+		return nil, err
+	}
+	return &bulkTx{c: c}, nil
+}
+
+// bulkTx is a transaction begun with BEGIN on a connection it holds until it ends.
+type bulkTx struct {
+	c *sql.Conn
+}
+
+var _ sqlapply.BulkTx = (*bulkTx)(nil)
+
+func (t *bulkTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.c.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (t *bulkTx) Query(ctx context.Context, query string, args ...any) (sqlapply.Rows, error) {
+	rows, err := t.c.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
+
+// Commit commits; a commit DuckDB refuses (a conflict) has rolled the transaction back.
+func (t *bulkTx) Commit(ctx context.Context) error {
+	_, err := t.c.ExecContext(ctx, "COMMIT")
+	if err != nil {
+		// Whatever state the failed commit left, the connection must not go back to
+		// the pool inside a transaction.
+		discard(t.c)
+		return err
+	}
+	return t.c.Close()
+}
+
+func (t *bulkTx) Rollback(ctx context.Context) error {
+	_, err := t.c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err != nil {
+		discard(t.c)
+		return err
+	}
+	return t.c.Close()
+}
+
+// discard closes c and keeps the pool from reusing its connection.
+func discard(c *sql.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = c.Close()
+}
+
+// stageTable names the appended rows in the load's query.
+const stageTable = "dovetail_rows"
+
+// InsertRows loads rows through a query appender whose query inserts them into table.
+// Every column's values must be of one Go type the appender takes (see appendType),
+// or nil; otherwise it returns sqlapply.ErrNoBulk.
+func (t *bulkTx) InsertRows(ctx context.Context, table string, cols []string, rows [][]any, suffix string) error {
+	types := make([]duckdb.TypeInfo, len(cols))
+	stage := make([]string, len(cols))
+	for j := range cols {
+		stage[j] = "c" + strconv.Itoa(j+1)
+		var kind any
+		for _, row := range rows {
+			v := row[j]
+			if v == nil {
+				continue
+			}
+			if kind == nil {
+				kind = v
+				continue
+			}
+			if reflect.TypeOf(v) != reflect.TypeOf(kind) {
+				return sqlapply.ErrNoBulk
+			}
+		}
+		ti, err := appendType(kind)
+		if err != nil {
+			return err
+		}
+		types[j] = ti
+	}
+	query := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT " +
+		strings.Join(stage, ", ") + " FROM " + stageTable + suffix
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return t.c.Raw(func(dc any) error {
+		conn, ok := dc.(driver.Conn)
+		if !ok {
+			return sqlapply.ErrNoBulk
+		}
+		a, err := duckdb.NewQueryAppender(conn, query, stageTable, types, stage)
+		if err != nil {
+			return fmt.Errorf("query appender: %w", err)
+		}
+		vals := make([]driver.Value, len(cols))
+		for _, row := range rows {
+			for j, v := range row {
+				vals[j] = v
+			}
+			if err := a.AppendRow(vals...); err != nil {
+				_ = a.Close()
+				return fmt.Errorf("append row: %w", err)
+			}
+		}
+		return a.Close()
+	})
+}
+
+// appendType is the staged column's type for values like v (nil: a column of nulls). The
+// INSERT casts staged values to the target column's type as it casts parameters: the
+// converters send decimals, dates, times, JSON, lists and the like as text.
+func appendType(v any) (duckdb.TypeInfo, error) {
+	var t duckdb.Type
+	switch v.(type) {
+	case nil, string:
+		t = duckdb.TYPE_VARCHAR
+	case bool:
+		t = duckdb.TYPE_BOOLEAN
+	case int8:
+		t = duckdb.TYPE_TINYINT
+	case int16:
+		t = duckdb.TYPE_SMALLINT
+	case int32:
+		t = duckdb.TYPE_INTEGER
+	case int64, int:
+		t = duckdb.TYPE_BIGINT
+	case uint8:
+		t = duckdb.TYPE_UTINYINT
+	case uint16:
+		t = duckdb.TYPE_USMALLINT
+	case uint32:
+		t = duckdb.TYPE_UINTEGER
+	case uint64:
+		t = duckdb.TYPE_UBIGINT
+	case float32:
+		t = duckdb.TYPE_FLOAT
+	case float64:
+		t = duckdb.TYPE_DOUBLE
+	case []byte:
+		t = duckdb.TYPE_BLOB
+	case time.Time:
+		t = duckdb.TYPE_TIMESTAMP_TZ
+	default:
+		return nil, sqlapply.ErrNoBulk
+	}
+	ti, err := duckdb.NewTypeInfo(t)
+	if err != nil {
+		return nil, errors.Join(sqlapply.ErrNoBulk, err)
+	}
+	return ti, nil
+}
