@@ -42,6 +42,8 @@ type harness struct {
 	kafkaYAML, registryYAML string
 	// sinksYAML is appended as the config's sinks: section when set.
 	sinksYAML string
+	// heartbeat is source.heartbeat_interval; "" is 500ms.
+	heartbeat string
 	cfg       *configs.Pipeline
 	w         *pipelines.Worker
 	cancel    context.CancelFunc
@@ -78,12 +80,16 @@ func (h *harness) config() string {
 	if kind == "" {
 		kind = "postgres"
 	}
+	heartbeat := h.heartbeat
+	if heartbeat == "" {
+		heartbeat = "500ms"
+	}
 	return fmt.Sprintf(`name: %s
 data_dir: %s
 source:
   kind: %s
   dsn: ${TEST_DSN}
-  heartbeat_interval: 500ms%s
+  heartbeat_interval: %s%s
 kafka:
   %s
   partitions: 3
@@ -92,7 +98,7 @@ schema_registry:
   %s
 http:
   listen: "%s"
-%s`, h.name, h.dataDir, kind, h.extra, kafkaYAML, registryYAML, h.http, h.sinksYAML)
+%s`, h.name, h.dataDir, kind, heartbeat, h.extra, kafkaYAML, registryYAML, h.http, h.sinksYAML)
 }
 
 // start runs the pipeline until stop.

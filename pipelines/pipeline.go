@@ -105,11 +105,27 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	// last batch of a drain it writes whatever was queued before it, then that batch.
 	g.Go(func() error {
 		defer close(flusherDone)
+		// Positions are stored at most once per offsets.every; while the source is idle
+		// (no batch, no heartbeat) the tick stores the one held back, so a stopped
+		// stream's last position reaches Kafka without waiting for another change.
+		var stored <-chan time.Time
+		if p.offsets != nil {
+			tick := time.NewTicker(max(p.offsets.every, 100*time.Millisecond))
+			defer tick.Stop()
+			stored = tick.C
+		}
 		for {
 			select {
 			case bt := <-b.out:
 				if err := p.flush(gctx, bt, false); err != nil {
 					return err
+				}
+			case <-stored:
+				err := retry(gctx, log, "store position", p.metrics.retries, func() error {
+					return p.offsets.store(gctx, nil, false)
+				})
+				if err != nil {
+					return fmt.Errorf("%w: %w", ErrProduce, err)
 				}
 			case last := <-finish:
 				for {

@@ -1,7 +1,9 @@
 package pipelines_test
 
 import (
+	"bytes"
 	"context"
+	"encoding"
 	"io"
 	"net/http"
 	"regexp"
@@ -11,8 +13,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/internal/testnet"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
+	"github.com/dovetail-cdc/dovetail/pipelines"
 	"github.com/dovetail-cdc/dovetail/schema"
 )
 
@@ -135,4 +140,43 @@ func TestIdleHeartbeatsMetricsAndRestart(t *testing.T) {
 	if len(both) != 2 {
 		t.Errorf("%d records after restart, want 2 (no re-sends after a clean stop)", len(both))
 	}
+}
+
+// TestIdlePositionStored: without heartbeats, the position of the last change before the
+// stream goes idle reaches the offsets topic (where a MySQL source's positions live;
+// Postgres keeps its in the slot). Positions are written at most once a second, and the
+// one held back must not wait for a next change: `dovetail verify` and a restart need it.
+func TestIdlePositionStored(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	testmaria.Exec(t, dsn, `CREATE TABLE items (id int PRIMARY KEY)`)
+	h := newHarness(t, dsn, []string{mariaDB(t, dsn) + ".items"}, "")
+	h.kind = "mysql"
+	h.heartbeat = "0s"
+	h.start()
+	p := h.w.Pipelines[0]
+	text := func(pos any) []byte {
+		if pos == nil {
+			return nil
+		}
+		b, err := pos.(encoding.TextMarshaler).MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	before := text(p.LastAck())
+	testmaria.Exec(t, dsn, `INSERT INTO items VALUES (1)`)
+	h.waitFor("the insert acknowledged", func() bool { return !bytes.Equal(text(p.LastAck()), before) })
+	want := text(p.LastAck())
+	var stored []byte
+	h.waitFor("the insert's position stored", func() bool {
+		msgs, err := kafka.ReadAll(context.Background(), h.brokers, pipelines.OffsetsTopic(h.name))
+		if err != nil || len(msgs) == 0 {
+			return false
+		}
+		stored = msgs[len(msgs)-1].Value
+		return bytes.Equal(stored, want)
+	})
+	t.Logf("stored %s", stored)
 }
