@@ -12,8 +12,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -78,6 +80,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 				return usageError{fmt.Errorf("--memory-limit: %w", err)}
 			}
 			slog.Debug("garbage collector", "gc_percent", gc.GCPercent, "memory_limit", gc.MemoryLimit, "from_env", gc.FromEnv)
+			if !cmd.Flags().Changed("memory-limit") && !slices.Contains(gc.FromEnv, "GOMEMLIMIT") {
+				go gctune.Watch(cmd.Context(), slog.Default(), time.Second)
+			}
 			return nil
 		},
 	}
@@ -86,7 +91,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&memLimit, "memory-limit", gctune.DefaultMemoryLimit,
-		"soft limit of the Go heap (e.g. 128MiB, 1GiB, off): the garbage collector works harder near it; GOMEMLIMIT overrides it")
+		"soft limit of the Go heap (e.g. 128MiB, 1GiB, off): the garbage collector works harder near it; the default grows with the live heap, a value given here or in GOMEMLIMIT does not")
 	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newVersionCmd())
 	return root
 }

@@ -1,7 +1,9 @@
 package gctune
 
 import (
+	"log/slog"
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -65,4 +67,39 @@ func TestApply(t *testing.T) {
 	if _, err := Apply("huge", none); err == nil {
 		t.Error("Apply(huge) did not fail")
 	}
+}
+
+func TestRaised(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		limit, live, want int64
+		ok                bool
+	}{
+		{140 * mib, 30 * mib, 140 * mib, false},
+		{140 * mib, 70 * mib, 140 * mib, false},
+		{140 * mib, 70*mib + 1, 211 * mib, true},
+		{140 * mib, 200 * mib, 600 * mib, true},
+	}
+	for _, tt := range tests {
+		got, ok := raised(tt.limit, tt.live)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("raised(%d MiB, %d) = %d, %v; want %d, %v", tt.limit/mib, tt.live, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestWatchRaises: with a limit below a live heap, one watch step raises it above.
+func TestWatchRaises(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	live := make([][]byte, 32)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	debug.SetMemoryLimit(16 << 20)
+	watchOnce(slog.New(slog.DiscardHandler))
+	if got := debug.SetMemoryLimit(-1); got < 3*32<<20 {
+		t.Errorf("limit after a watch step with 32 MiB live: %d MiB, want at least 96", got>>20)
+	}
+	runtime.KeepAlive(live)
 }
