@@ -389,17 +389,19 @@ caught_up() {
 
 # dv_wait SINK DB PID PORT: polls until SINK caught up in DB (timed from t0, a global) while
 # PID (the timed dovetail) runs; sets dvsecs, dvfirst (seconds until the sink's first
-# applied record, from /metrics on PORT), dvrecs (its records), dvhwm (VmHWM, KB), dvcpu,
+# applied record, from /metrics on PORT), dvsrc (seconds until PID's source had handed over
+# every change: "-" when it runs none), dvrecs (its records), dvhwm (VmHWM, KB), dvcpu,
 # dvdcpu (the follower's mariadbd) and dvscpu (the source's), from d0 and s0 (globals: the
 # servers' ticks at t0).
 dv_wait() {
-  local sink=$1 db=$2 pid=$3 port=$4 tf=
+  local sink=$1 db=$2 pid=$3 port=$4 tf= ts=
   rm -f "$tmp/cpu-dv" "$tmp/rss.txt"
   cpu_watch "$pid" "$tmp/cpu-dv" "$tmp/rss.txt"
   rss_pid=$!
   until caught_up "$sink" "$db"; do
     kill -0 "$pid" 2>/dev/null || { echo "bench: dovetail died" >&2; exit 1; }
     if [ -z "$tf" ] && [ "$(metric "$port" dovetail_sink_records_total)" -gt 0 ]; then tf=$(now); fi
+    if [ -z "$ts" ] && [ "$port" = "$hport" ] && [ "$(metric "$port" dovetail_source_changes_total)" -ge "$CHANGES" ]; then ts=$(now); fi
     [ $(( ${EPOCHREALTIME%.*} - ${t0%.*} )) -lt 1800 ] || { echo "bench: sink $sink not caught up in 1800s" >&2; exit 1; }
     nap 0.1
   done
@@ -410,7 +412,8 @@ dv_wait() {
   nap 0.15
   dvcpu=$(secs "$tmp/cpu-dv")
   dvrecs=$(metric "$port" dovetail_sink_records_total)
-  dvsecs=$(elapsed "$t0" "$t1") dvfirst=$(elapsed "$t0" "$tf")
+  dvsecs=$(elapsed "$t0" "$t1") dvfirst=$(elapsed "$t0" "$tf") dvsrc=-
+  [ -z "$ts" ] || dvsrc=$(elapsed "$t0" "$ts")
   kill "$rss_pid" 2>/dev/null || true
   wait "$rss_pid" 2>/dev/null || true
   rss_pid=
@@ -435,11 +438,11 @@ d0=$(ticks "$dstpid") s0=$(ticks "$srcpid")
 t0=$(now)
 start_dovetail "$tmp/e2e.yaml"
 dv_wait e2e dv_e2e "$dv_pid" "$hport"
-e2e_secs=$dvsecs e2e_first=$dvfirst e2e_recs=$dvrecs e2e_hwm=$dvhwm e2e_cpu=$dvcpu e2e_dcpu=$dvdcpu e2e_scpu=$dvscpu
+e2e_secs=$dvsecs e2e_first=$dvfirst e2e_src=$dvsrc e2e_recs=$dvrecs e2e_hwm=$dvhwm e2e_cpu=$dvcpu e2e_dcpu=$dvdcpu e2e_scpu=$dvscpu
 e2e_changes=$(metric "$hport" dovetail_source_changes_total)
 e2e_krecs=$(metric "$hport" dovetail_kafka_records_total)
 ends=$(change_topic_ends | tr '\n' ' ')
-log "  ${e2e_secs}s, $(rate "$CHANGES" "$e2e_secs") changes/s (first applied after ${e2e_first}s); source: $e2e_changes changes," \
+log "  ${e2e_secs}s, $(rate "$CHANGES" "$e2e_secs") changes/s (first applied after ${e2e_first}s, source done after ${e2e_src}s); source: $e2e_changes changes," \
   "$e2e_krecs records; sink: $e2e_recs records; CPU: dovetail ${e2e_cpu}s, follower mariadbd ${e2e_dcpu}s, source mariadbd ${e2e_scpu}s;" \
   "peak RSS $((e2e_hwm / 1024)) MB; topic ends: $ends"
 [ "$e2e_changes" = "$CHANGES" ] || log "  NOTE: dovetail counted $e2e_changes source changes, the binlog has $CHANGES"
@@ -543,8 +546,10 @@ ${par_row}| Dovetail end to end: \`dovetail run\` (capture to Kafka + sink) | ${
 | Dovetail apply only: \`dovetail run --role sinks\`, Kafka holding the backlog | ${app_secs}s | **$r_app/s** | dovetail (sinks) $app_cpu, dovetail (source, serving Kafka) $app_srccpu, follower mariadbd $app_dcpu | $((app_hwm / 1024)) MB |
 | **Dovetail / native** (rate ratio, one SQL thread) | end to end **$ratio_e2e**, apply only **$ratio_app** | | | |
 
-${par_ratio}- Dovetail's first applied record: ${e2e_first}s (end to end) and ${app_first}s (apply only)
-  after process start. Source: $e2e_changes changes, $e2e_krecs Kafka records (change records,
+${par_ratio}- Native: the replica's IO thread had the whole backlog in its relay log after ~${nat_io}s
+  (one SQL thread) and ~${npar_io:--}s (parallel). Dovetail end to end: its source had handed
+  over every change after ${e2e_src}s. Dovetail's first applied record: ${e2e_first}s (end to
+  end) and ${app_first}s (apply only) after process start. Source: $e2e_changes changes, $e2e_krecs Kafka records (change records,
   a tombstone per delete, heartbeats); sink: $e2e_recs and $app_recs records applied.
 - \`dovetail verify --wait 10m\`: end to end: $e2e_verify; apply only: $app_verify.
   Native replica (\`--wait 0\`): $nat_verify.$par_verify
