@@ -534,8 +534,9 @@ section=$(cat <<EOF
   (\`START SLAVE\`, \`MASTER_USE_GTID=slave_pos\`) until the replica has the end marker;
   Dovetail until its follower has the end marker and the sink's \`dovetail_offsets\` reach
   every change topic's end. Rates are source row changes per second. Dovetail's sink:
-  $sinkopts; embedded Kafka, $PARTS partition(s) per table. Its follower tables (created by
-  the sink) got the source's secondary index on k before the workload. The native replica
+  $sinkopts; embedded Kafka, $PARTS partition(s) per table.
+  Its follower tables (created by the sink) got the source's secondary index on k before
+  the workload. The native replica
   and Dovetail's followers are databases of one follower server; CPU seconds of mariadbd are
   the whole server's over the timed run.
 
@@ -549,8 +550,9 @@ ${par_row}| Dovetail end to end: \`dovetail run\` (capture to Kafka + sink) | ${
 ${par_ratio}- Native: the replica's IO thread had the whole backlog in its relay log after ~${nat_io}s
   (one SQL thread) and ~${npar_io:--}s (parallel). Dovetail end to end: its source had handed
   over every change after ${e2e_src}s. Dovetail's first applied record: ${e2e_first}s (end to
-  end) and ${app_first}s (apply only) after process start. Source: $e2e_changes changes, $e2e_krecs Kafka records (change records,
-  a tombstone per delete, heartbeats); sink: $e2e_recs and $app_recs records applied.
+  end) and ${app_first}s (apply only) after process start. Source: $e2e_changes changes,
+  $e2e_krecs Kafka records (change records, a tombstone per delete, heartbeats); sink:
+  $e2e_recs and $app_recs records applied.
 - \`dovetail verify --wait 10m\`: end to end: $e2e_verify; apply only: $app_verify.
   Native replica (\`--wait 0\`): $nat_verify.$par_verify
 
