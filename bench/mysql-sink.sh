@@ -548,7 +548,7 @@ ${par_row}| Dovetail end to end: \`dovetail run\` (capture to Kafka + sink) | ${
 | **Dovetail / native** (rate ratio, one SQL thread) | end to end **$ratio_e2e**, apply only **$ratio_app** | | | |
 
 ${par_ratio}- Native: the replica's IO thread had the whole backlog in its relay log after ~${nat_io}s
-  (one SQL thread) and ~${npar_io:--}s (parallel). Dovetail end to end: its source had handed
+  (one SQL thread)${npar_io:+ and ~${npar_io}s (parallel)}. Dovetail end to end: its source had handed
   over every change after ${e2e_src}s. Dovetail's first applied record: ${e2e_first}s (end to
   end) and ${app_first}s (apply only) after process start. Source: $e2e_changes changes,
   $e2e_krecs Kafka records (change records, a tombstone per delete, heartbeats); sink:
