@@ -132,8 +132,8 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting the source, the follower and the parallel replica MariaDB under $tmp (load average $load0)"
 # start_maria DIR ID: starts a server with server_id ID.
 start_maria() {
+  started+=("$1") # before the start: a server that fails to get ready is stopped too
   SERVER_ID=$2 scripts/mariadb-server.sh start "$1" >/dev/null
-  started+=("$1")
 }
 start_maria "$srcdir" 1
 start_maria "$dstdir" 2
