@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Dovetail's tests and demo need from Debian's packages, when missing:
-# Postgres and MariaDB servers and clients (for the private test servers), kcat, and the
+# Postgres and MariaDB servers and clients (for the private test servers), kcat, sysbench
+# (the MariaDB sink benchmark's workload), and the
 # independent Avro decoder (python3-avro + python3-confluent-kafka, seen by /usr/bin/python3
 # only).
 set -euo pipefail
@@ -10,6 +11,7 @@ ls /usr/lib/postgresql/*/bin/pg_recvlogical >/dev/null 2>&1 || need+=(postgresql
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+command -v sysbench >/dev/null 2>&1 || need+=(sysbench) # bench/mysql-sink.sh's workload
 /usr/bin/python3 -c 'import avro' >/dev/null 2>&1 || need+=(python3-avro)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need+=(python3-confluent-kafka)
 if [ ${#need[@]} -eq 0 ]; then

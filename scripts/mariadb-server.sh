@@ -8,12 +8,14 @@
 # so the machine's my.cnf files never apply. `start` prints the root DSN (go-sql-driver
 # style, password "dovetail"); export it as DOVETAIL_TEST_MYSQL_DSN to make the tests use
 # this server. Runs mariadbd as the mysql OS user when root; DIR's parent must be
-# traversable by that user. Never touches any other server.
+# traversable by that user. Never touches any other server. SERVER_ID (default 1) sets
+# server_id, which must differ between a replication source and its replicas (bench/mysql-sink.sh).
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1 dir=$2 port=${3:-}
+server_id=${SERVER_ID:-1}
 password=dovetail # testmaria.RootPassword
 
 user_args=()
@@ -42,7 +44,7 @@ start)
     --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" \
     --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
     --log-bin="$dir/binlog" --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
-    --server-id=1 --log-slave-updates --gtid-strict-mode=1 \
+    --server-id="$server_id" --log-slave-updates --gtid-strict-mode=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=2 \
     --sync-binlog=0 --max-connections=300 "${user_args[@]}" >"$dir/mariadbd.out" 2>&1 </dev/null &
