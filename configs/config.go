@@ -73,6 +73,14 @@ type Source struct {
 	KeyColumns map[string][]string `mapstructure:"key_columns"`
 	// HeartbeatInterval between heartbeats; 0s disables.
 	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval" default:"10s"`
+	// Snapshot says when the existing rows are copied: initial (on the first start, when
+	// no position is stored), never, or when_needed (also when the stored position is gone
+	// from the server: a purged binlog, a lost slot).
+	Snapshot string `mapstructure:"snapshot" default:"initial"`
+	// SnapshotParallelism is how many readers copy chunks at once.
+	SnapshotParallelism int `mapstructure:"snapshot_parallelism" default:"2"`
+	// SnapshotChunkRows is about how many rows one chunk (one read, one checkpoint) holds.
+	SnapshotChunkRows int `mapstructure:"snapshot_chunk_rows" default:"50000"`
 	// Postgres is only read for kind postgres.
 	Postgres Postgres `mapstructure:"postgres"`
 	// MySQL is only read for kind mysql.

@@ -159,6 +159,12 @@ func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *sl
 }
 
 func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker) error {
+	return buildPipelineWith(ctx, cfg, role, base, w, false, nil)
+}
+
+// buildPipelineWith is buildPipeline; snapshotOnly and snapshotTables configure the
+// source's snapshot phase for `dovetail snapshot`.
+func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker, snapshotOnly bool, snapshotTables []string) error {
 	log := base.With("pipeline", cfg.Name)
 	var src capture
 	if role != RoleSinks {
@@ -166,6 +172,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 		if src, err = newSource(cfg, log); err != nil {
 			return err
 		}
+		src = withSnapshot(cfg, src, base, snapshotOnly, snapshotTables)
 	}
 	var sinkSpecs []sinkSpec
 	if role != RoleSource {
@@ -256,6 +263,9 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 			writer: writer, topics: compacted{topics}, every: time.Second}
 	}
 	p.metrics = newPipelineMetrics(w.Metrics, p.Name)
+	if sc, ok := src.(*snapshotCapture); ok {
+		registerSnapshotMetrics(w.Metrics, p.Name, sc.snap)
+	}
 	w.Pipelines = append(w.Pipelines, p)
 	return nil
 }

@@ -184,3 +184,31 @@ that differ again after waiting once more (--rechecks).`,
 	cmd.Flags().IntVar(&sample, "sample", 10, "differing keys to print per table")
 	return cmd
 }
+
+func newSnapshotCmd() *cobra.Command {
+	var (
+		file   string
+		tables []string
+	)
+	cmd := &cobra.Command{
+		Use:   "snapshot -c FILE [--tables PATTERN,...]",
+		Short: "Copy the captured tables' rows to Kafka once, store where streaming continues, exit",
+		Long: `Copy the rows of the captured tables (or of --tables) to Kafka as snapshot records
+(op r), consistent with a source position, store that position, and exit 0: a later
+dovetail run streams from there, with no change missed and none repeated.
+
+Stopped or killed midway, a rerun continues the snapshot, re-sending at most the chunks
+that were in flight. With a position already stored (the pipeline ran), it does nothing.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfgs, err := loadConfigs([]string{file})
+			if err != nil {
+				return err
+			}
+			return pipelines.Snapshot(cmd.Context(), cfgs[0], tables, slog.Default())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")
+	cmd.Flags().StringSliceVar(&tables, "tables", nil, "tables to snapshot, as schema.table patterns (default: every captured table)")
+	return cmd
+}

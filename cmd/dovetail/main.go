@@ -78,7 +78,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newSnapshotCmd(), newVersionCmd())
 	return root
 }
 
