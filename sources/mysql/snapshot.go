@@ -256,7 +256,11 @@ func (v *myView) Split(ctx context.Context, t snapshot.Table, rows int) ([]snaps
 		if est <= 0 {
 			est = hi - lo + 1
 		}
-		return snapshot.SplitInts(lo, hi, est, rows), nil
+		splits := snapshot.SplitInts(lo, hi, est, rows)
+		for _, k := range splits {
+			k[0] = "i:" + k[0]
+		}
+		return splits, nil
 	}
 	cols := mt.keyCols()
 	var out []snapshot.Key
