@@ -71,6 +71,8 @@ type pipelineConfig struct {
 	name, dsn, dataDir        string
 	tables                    []string
 	kafka, registry, httpAddr string
+	// sourceExtra is YAML appended under source: (indented two spaces).
+	sourceExtra string
 }
 
 func newPipelineConfig(t *testing.T, name, dsn string, tables ...string) *pipelineConfig {
@@ -87,7 +89,7 @@ source:
   kind: postgres
   dsn: ${TEST_DSN}
   tables: [%s]
-  heartbeat_interval: 1s
+  heartbeat_interval: 1s%s
 kafka:
   listen: %s
   partitions: 3
@@ -96,7 +98,7 @@ schema_registry:
   listen: %s
 http:
   listen: %s
-`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.kafka, c.registry, c.httpAddr)
+`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.sourceExtra, c.kafka, c.registry, c.httpAddr)
 	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

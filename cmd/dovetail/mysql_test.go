@@ -57,7 +57,7 @@ source:
   dsn: ${TEST_DSN}
   tables: [%s]
   heartbeat_interval: %s
-  snapshot: %s
+  snapshot: %s%s
 kafka:
   listen: %s
   partitions: 3
@@ -67,7 +67,7 @@ schema_registry:
 http:
   listen: %s
 `, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.heartbeat, cmp.Or(c.snapshot, "initial"),
-		c.kafka, c.registry, c.httpAddr)
+		c.sourceExtra, c.kafka, c.registry, c.httpAddr)
 	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

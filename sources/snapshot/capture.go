@@ -332,7 +332,7 @@ func (c *Capture) copyChunks(ctx context.Context, h event.Handler, view View, p 
 	}()
 	stopLog := c.logProgress(rctx)
 	defer stopLog()
-	e := newEmitter(h, p)
+	e := newEmitter(h, p, c.log)
 	var emitErr error
 	for it := range items {
 		if emitErr != nil {
@@ -371,10 +371,13 @@ type emitter struct {
 	held     map[string]*event.Change
 	tablesIn int // tables with chunks left
 	left     map[string]int
+	done     int // chunks done, of this run and before
+	log      *slog.Logger
 }
 
-func newEmitter(h event.Handler, p *progress) *emitter {
-	e := &emitter{h: h, p: p, started: map[string]bool{}, held: map[string]*event.Change{}, left: map[string]int{}}
+func newEmitter(h event.Handler, p *progress, log *slog.Logger) *emitter {
+	e := &emitter{h: h, p: p, started: map[string]bool{}, held: map[string]*event.Change{}, left: map[string]int{},
+		done: p.chunksDone(), log: log}
 	for id, tp := range p.Tables {
 		n := 0
 		for _, d := range tp.Done {
@@ -441,6 +444,8 @@ func (e *emitter) chunkDone(ctx context.Context, ch *chunk) error {
 	if tableDone {
 		ch.tp.Finished, ch.tp.Splits, ch.tp.Done = true, nil, nil
 	}
+	e.done++
+	e.log.Debug("snapshot chunk done", "table", id, "chunk", ch.index, "chunks_done", e.done)
 	return e.h.Commit(ctx, e.p.position())
 }
 
@@ -615,6 +620,10 @@ func (p progressPos) String() string {
 
 // MarshalText returns the progress as stored.
 func (p progressPos) MarshalText() ([]byte, error) { return []byte(p.text), nil }
+
+// StoreNow asks the pipeline to store the progress at once rather than throttled, so a
+// crash re-sends only the chunks in flight.
+func (p progressPos) StoreNow() bool { return true }
 
 // StreamOf returns the Streamer position in a stored position's text: the text itself,
 // or a finished snapshot's stream position. ok is false for an unfinished snapshot.
