@@ -86,7 +86,12 @@ func SplitInts(lo, hi, rows int64, per int) []Key {
 		return nil
 	}
 	span := uint64(hi) - uint64(lo) // the distance, even across the whole int64 range
-	step := max(span/uint64(n), 1)
+	// step is (span+1)/n, computed without overflowing for the whole int64 range.
+	step := span / uint64(n)
+	if span%uint64(n)+1 == uint64(n) {
+		step++
+	}
+	step = max(step, 1)
 	var out []Key
 	for i := uint64(1); i < uint64(n); i++ {
 		if i*step > span {

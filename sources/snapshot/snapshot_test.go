@@ -1,0 +1,123 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
+)
+
+func TestSplitInts(t *testing.T) {
+	tests := []struct {
+		lo, hi, rows int64
+		per          int
+		want         []string
+	}{
+		{1, 100, 100, 100, nil},
+		{1, 100, 100, 25, []string{"26", "51", "76"}},
+		{1, 10, 1000, 100, []string{"2", "3", "4", "5", "6", "7", "8", "9", "10"}},
+		{5, 5, 1000, 1, nil},
+		{-9223372036854775808, 9223372036854775807, 4, 1, []string{"-4611686018427387904", "0", "4611686018427387904"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, k := range SplitInts(tt.lo, tt.hi, tt.rows, tt.per) {
+			got = append(got, k[0])
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("SplitInts(%d, %d, %d, %d) = %v, want %v", tt.lo, tt.hi, tt.rows, tt.per, got, tt.want)
+		}
+	}
+}
+
+// recorder is an event.Handler that keeps what it gets.
+type recorder struct {
+	marks   []string
+	commits []string
+}
+
+func (r *recorder) Change(_ context.Context, c *event.Change) error {
+	r.marks = append(r.marks, fmt.Sprintf("%s:%v:%s", c.Table.ID.Table, c.After[0], c.Source.Snapshot))
+	return nil
+}
+func (r *recorder) Message(context.Context, *event.Message) error { return nil }
+func (r *recorder) Commit(_ context.Context, pos event.Position) error {
+	r.commits = append(r.commits, pos.String())
+	return nil
+}
+func (r *recorder) Heartbeat(context.Context, time.Time, event.Position) error { return nil }
+
+// TestEmitterMarks: rows of two tables, their chunks interleaved, get Debezium's
+// source.snapshot marks, and each chunk's end is committed with the progress.
+func TestEmitterMarks(t *testing.T) {
+	a := &Table{Table: &event.Table{ID: event.TableID{Schema: "s", Table: "a"}}}
+	b := &Table{Table: &event.Table{ID: event.TableID{Schema: "s", Table: "b"}}}
+	p := &progress{Stream: "0/1", Order: []string{"s.a", "s.b"}, Tables: map[string]*tableProgress{
+		"s.a": {Splits: []Key{{"10"}}, Done: []bool{false, false}},
+		"s.b": {Done: []bool{false}},
+	}}
+	a0 := &chunk{t: a, tp: p.Tables["s.a"], index: 0}
+	a1 := &chunk{t: a, tp: p.Tables["s.a"], index: 1}
+	b0 := &chunk{t: b, tp: p.Tables["s.b"], index: 0}
+	r := &recorder{}
+	e := newEmitter(r, p, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	steps := []struct {
+		ch  *chunk
+		row any // nil: the chunk ends
+	}{
+		{a0, 1}, {a1, 10}, {a0, 2}, {b0, 100}, {a0, nil}, {b0, 101}, {a1, 11}, {a1, nil}, {b0, 102}, {b0, nil},
+	}
+	for _, s := range steps {
+		var err error
+		if s.row == nil {
+			err = e.chunkDone(ctx, s.ch)
+		} else {
+			err = e.row(ctx, s.ch, []any{s.row})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A table's row is handed over when its next row or its chunk's end comes.
+	want := []string{"a:1:first", "a:10:true", "a:2:true", "b:100:first_in_data_collection",
+		"a:11:last_in_data_collection", "b:101:true", "b:102:last"}
+	if !reflect.DeepEqual(r.marks, want) {
+		t.Errorf("marks\n got %v\nwant %v", r.marks, want)
+	}
+	if len(r.commits) != 3 {
+		t.Fatalf("%d commits, want one per chunk: %v", len(r.commits), r.commits)
+	}
+	last, err := parseProgress([]byte(strings.TrimSuffix(r.commits[2], "...")))
+	if err != nil {
+		t.Fatalf("the last commit's progress: %v", err)
+	}
+	if last.chunksDone() != 0 || !last.Tables["s.a"].Finished || !last.Tables["s.b"].Finished {
+		t.Errorf("after every chunk the progress says %+v", last)
+	}
+}
+
+// TestStreamOf: what a stored position means to the stream.
+func TestStreamOf(t *testing.T) {
+	running := (&progress{Stream: "0/16", Order: []string{"s.a"}, Tables: map[string]*tableProgress{"s.a": {Done: []bool{false}}}}).position()
+	tests := []struct {
+		stored string
+		want   string
+		ok     bool
+	}{
+		{"gtid=0-1-5 file=binlog.000001 pos=4", "gtid=0-1-5 file=binlog.000001 pos=4", true},
+		{running.text, "", false},
+		{`snapshot {"stream":"0/16","done":true}`, "0/16", true},
+	}
+	for _, tt := range tests {
+		got, ok := StreamOf([]byte(tt.stored))
+		if string(got) != tt.want || ok != tt.ok {
+			t.Errorf("StreamOf(%q) = %q, %v; want %q, %v", tt.stored, got, ok, tt.want, tt.ok)
+		}
+	}
+}
