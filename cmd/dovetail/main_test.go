@@ -344,8 +344,8 @@ func TestKill9(t *testing.T) {
 	topic := "kill9.public.items"
 
 	const total = 3000
-	// The slot exists once the first worker is ready; rows written before would not be
-	// captured (there is no snapshot yet).
+	// The slot exists once the first worker is ready (after its snapshot of the empty
+	// table); the rows are written after that and stream.
 	first := startWorker(t, dsn, file)
 	waitReady(t, c, first)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -133,6 +133,23 @@ func (e *pgEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		// The exported snapshot lives until the next command on rc: every reader
 		// imports it before rc is closed.
 		defer rc.Close(context.Background())
+		// A slot left by a snapshot that stopped before it stored its position has no
+		// exported snapshot any more: drop it and start over. (Package snapshot asks for
+		// a new starting point only when no stored position uses the slot.)
+		if err := v.meta.do(ctx, func(c *pgx.Conn) error {
+			var exists bool
+			err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, s.cfg.Slot).Scan(&exists)
+			if err != nil || !exists {
+				return err
+			}
+			if _, err := c.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, s.cfg.Slot); err != nil {
+				return err
+			}
+			s.log.Warn("replication slot of an unfinished snapshot dropped, to be created again", "slot", s.cfg.Slot)
+			return nil
+		}); err != nil {
+			return nil, nil, fmt.Errorf("drop the unfinished snapshot's slot %s: %w", s.cfg.Slot, err)
+		}
 		res, err := pglogrepl.CreateReplicationSlot(ctx, rc, s.cfg.Slot, "pgoutput",
 			pglogrepl.CreateReplicationSlotOptions{SnapshotAction: "EXPORT_SNAPSHOT"})
 		if err != nil {

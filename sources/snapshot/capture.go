@@ -98,8 +98,13 @@ func (c *Capture) Resume(text []byte) error {
 // Ack passes the Streamer's positions on to it; a snapshot's progress needs no
 // acknowledgement at the server (it is stored in Kafka only).
 func (c *Capture) Ack(pos event.Position) {
-	if p, ok := pos.(streamPos); ok {
+	switch p := pos.(type) {
+	case streamPos:
 		c.stream.Ack(p.Position)
+	case progressPos:
+		if p.stored != nil {
+			p.stored()
+		}
 	}
 }
 
@@ -131,9 +136,13 @@ func (c *Capture) prepare(ctx context.Context, h event.Handler) ([]byte, error) 
 		if err != nil {
 			return nil, err
 		}
-		if p.Done {
+		switch {
+		case p.Done:
 			stored = []byte(p.Stream)
-		} else {
+		case p.Stream == "":
+			c.log.Warn("a snapshot was starting when the pipeline stopped: starting it again")
+			return c.snapshot(ctx, h, nil)
+		default:
 			ok, err := c.engine.Resumable(ctx, []byte(p.Stream))
 			if err != nil {
 				return nil, err
@@ -193,6 +202,23 @@ func (c *Capture) snapshot(ctx context.Context, h event.Handler, p *progress) ([
 		stream = []byte(p.Stream)
 	}
 	started := time.Now()
+	if stream == nil {
+		// Say that a snapshot starts, and wait until that is stored, before the engine
+		// makes a new starting point (a Postgres slot): a crash in between then starts
+		// the snapshot again rather than streaming from a point no snapshot ever read.
+		stored := make(chan struct{})
+		var once sync.Once
+		mark := (&progress{}).position()
+		mark.stored = func() { once.Do(func() { close(stored) }) }
+		if err := h.Commit(ctx, mark); err != nil {
+			return nil, err
+		}
+		select {
+		case <-stored:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	view, pos, err := c.engine.Open(ctx, c.cfg.Readers, stream)
 	if err != nil {
 		return nil, fmt.Errorf("open the snapshot: %w", err)
@@ -609,7 +635,11 @@ func (p textPos) String() string { return string(p) }
 func (p textPos) MarshalText() ([]byte, error) { return []byte(p), nil }
 
 // progressPos is a snapshot's progress as a position.
-type progressPos struct{ text string }
+type progressPos struct {
+	text string
+	// stored, when set, is called once the pipeline stored the position.
+	stored func()
+}
 
 func (p progressPos) String() string {
 	if len(p.text) > 200 {
