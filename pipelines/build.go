@@ -159,12 +159,12 @@ func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *sl
 }
 
 func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker) error {
-	return buildPipelineWith(ctx, cfg, role, base, w, false, nil)
+	return buildPipelineWith(ctx, cfg, role, base, w, &snapshotOptions{})
 }
 
-// buildPipelineWith is buildPipeline; snapshotOnly and snapshotTables configure the
-// source's snapshot phase for `dovetail snapshot`.
-func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker, snapshotOnly bool, snapshotTables []string) error {
+// buildPipelineWith is buildPipeline; so configures the source's snapshot phase for
+// `dovetail snapshot`.
+func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker, so *snapshotOptions) error {
 	log := base.With("pipeline", cfg.Name)
 	var src capture
 	if role != RoleSinks {
@@ -172,7 +172,7 @@ func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, ba
 		if src, err = newSource(cfg, log); err != nil {
 			return err
 		}
-		src = withSnapshot(cfg, src, base, snapshotOnly, snapshotTables)
+		src = withSnapshot(cfg, src, base, so.only, so.tables, so.terminal)
 	}
 	var sinkSpecs []sinkSpec
 	if role != RoleSource {

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,7 +28,7 @@ type snapshotCapture struct {
 }
 
 // withSnapshot wraps src when its engine can snapshot.
-func withSnapshot(cfg *configs.Pipeline, src capture, log *slog.Logger, only bool, tables []string) capture {
+func withSnapshot(cfg *configs.Pipeline, src capture, log *slog.Logger, only bool, tables []string, terminal io.Writer) capture {
 	sn, ok := src.(snapshotter)
 	if !ok {
 		return src
@@ -38,6 +39,7 @@ func withSnapshot(cfg *configs.Pipeline, src capture, log *slog.Logger, only boo
 		ChunkRows: cfg.Source.SnapshotChunkRows,
 		Tables:    tables,
 		Only:      only,
+		Terminal:  terminal,
 		Logger:    log.With("pipeline", cfg.Name),
 	})}
 }
@@ -112,8 +114,9 @@ func registerSnapshotMetrics(reg prometheus.Registerer, name string, c *snapshot
 
 // Snapshot runs cfg's snapshot phase once (tables restricts it to those patterns) and
 // returns when it is done and its position stored: a later `dovetail run` streams from
-// there. With a position already stored it does nothing.
-func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, log *slog.Logger) error {
+// there. With a position already stored it does nothing. A non-nil terminal shows
+// progress bars.
+func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, terminal io.Writer, log *slog.Logger) error {
 	for _, p := range tables {
 		if _, _, err := splitTablePattern(p); err != nil {
 			return fmt.Errorf("--tables: %w", err)
@@ -121,7 +124,7 @@ func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, log *
 	}
 	w := &Worker{Metrics: NewMetrics(), Logger: log}
 	defer w.Close()
-	if err := buildPipelineWith(ctx, cfg, RoleSource, log, w, true, tables); err != nil {
+	if err := buildPipelineWith(ctx, cfg, RoleSource, log, w, &snapshotOptions{only: true, tables: tables, terminal: terminal}); err != nil {
 		return err
 	}
 	if len(w.Pipelines) != 1 {
@@ -135,3 +138,10 @@ func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, log *
 }
 
 func splitTablePattern(p string) (string, string, error) { return tablepattern.Split(p, "namespace") }
+
+// snapshotOptions configure the snapshot phase of `dovetail snapshot`.
+type snapshotOptions struct {
+	only     bool
+	tables   []string
+	terminal io.Writer
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -205,7 +206,13 @@ that were in flight. With a position already stored (the pipeline ran), it does 
 			if err != nil {
 				return err
 			}
-			return pipelines.Snapshot(cmd.Context(), cfgs[0], tables, slog.Default())
+			var terminal io.Writer
+			if f, ok := cmd.ErrOrStderr().(*os.File); ok {
+				if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+					terminal = f // progress bars instead of progress log lines
+				}
+			}
+			return pipelines.Snapshot(cmd.Context(), cfgs[0], tables, terminal, slog.Default())
 		},
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")

@@ -6,6 +6,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -45,7 +46,10 @@ type Config struct {
 	Only bool
 	// ProgressEvery is how often progress is logged while a snapshot runs (default 10s).
 	ProgressEvery time.Duration
-	Logger        *slog.Logger
+	// Terminal, when set, shows a progress bar per table (and a total) there, redrawn
+	// twice a second, instead of the periodic progress log lines.
+	Terminal io.Writer
+	Logger   *slog.Logger
 }
 
 // Capture is a source that snapshots when its Config says so, then streams. It
@@ -186,6 +190,7 @@ type chunk struct {
 	tp     *tableProgress
 	index  int
 	lo, hi Key
+	stat   *tableStat
 }
 
 // item is what readers send the emitter: a row of a chunk, or the chunk's end.
@@ -267,6 +272,8 @@ func (c *Capture) snapshot(ctx context.Context, h event.Handler, p *progress) ([
 			continue
 		}
 		c.stats.estimated.Add(t.Rows)
+		ts := &tableStat{id: id, estimated: t.Rows}
+		c.stats.tables = append(c.stats.tables, ts)
 		for i, done := range tp.Done {
 			c.stats.chunksTotal.Add(1)
 			if done {
@@ -280,7 +287,7 @@ func (c *Capture) snapshot(ctx context.Context, h event.Handler, p *progress) ([
 			if i < len(tp.Splits) {
 				hi = tp.Splits[i]
 			}
-			chunks = append(chunks, &chunk{t: t, tp: tp, index: i, lo: lo, hi: hi})
+			chunks = append(chunks, &chunk{t: t, tp: tp, index: i, lo: lo, hi: hi, stat: ts})
 		}
 	}
 	c.log.Info("snapshot started", "position", p.Stream, "tables", len(p.Order), "chunks", len(chunks),
@@ -367,6 +374,7 @@ func (c *Capture) copyChunks(ctx context.Context, h event.Handler, view View, p 
 		if it.row != nil {
 			emitErr = e.row(ctx, it.ch, it.row)
 			c.stats.rows.Add(1)
+			it.ch.stat.rows.Add(1)
 		} else {
 			emitErr = e.chunkDone(ctx, it.ch)
 			c.stats.chunksDone.Add(1)
@@ -468,6 +476,7 @@ func (e *emitter) chunkDone(ctx context.Context, ch *chunk) error {
 	}
 	ch.tp.Done[ch.index] = true
 	if tableDone {
+		ch.stat.done.Store(true)
 		ch.tp.Finished, ch.tp.Splits, ch.tp.Done = true, nil, nil
 	}
 	e.done++
@@ -480,6 +489,8 @@ type stats struct {
 	running                 atomic.Bool
 	rows, estimated         atomic.Int64
 	chunksDone, chunksTotal atomic.Int64
+	// tables is set before the readers start and not changed while they run.
+	tables []*tableStat
 }
 
 func (s *stats) reset() {
@@ -487,6 +498,7 @@ func (s *stats) reset() {
 	s.estimated.Store(0)
 	s.chunksDone.Store(0)
 	s.chunksTotal.Store(0)
+	s.tables = nil
 }
 
 // Stats is a snapshot's progress.
@@ -512,6 +524,20 @@ func (c *Capture) logProgress(ctx context.Context) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if c.cfg.Terminal != nil {
+			term := &terminal{w: c.cfg.Terminal}
+			t := time.NewTicker(500 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					term.draw(c.stats.tables, &c.stats, time.Now())
+					return
+				case now := <-t.C:
+					term.draw(c.stats.tables, &c.stats, now)
+				}
+			}
+		}
 		t := time.NewTicker(c.cfg.ProgressEvery)
 		defer t.Stop()
 		start, last, lastRows := time.Now(), time.Now(), int64(0)

@@ -61,9 +61,10 @@ func TestEmitterMarks(t *testing.T) {
 		"s.a": {Splits: []Key{{"10"}}, Done: []bool{false, false}},
 		"s.b": {Done: []bool{false}},
 	}}
-	a0 := &chunk{t: a, tp: p.Tables["s.a"], index: 0}
-	a1 := &chunk{t: a, tp: p.Tables["s.a"], index: 1}
-	b0 := &chunk{t: b, tp: p.Tables["s.b"], index: 0}
+	sa, sb := &tableStat{id: "s.a"}, &tableStat{id: "s.b"}
+	a0 := &chunk{t: a, tp: p.Tables["s.a"], index: 0, stat: sa}
+	a1 := &chunk{t: a, tp: p.Tables["s.a"], index: 1, stat: sa}
+	b0 := &chunk{t: b, tp: p.Tables["s.b"], index: 0, stat: sb}
 	r := &recorder{}
 	e := newEmitter(r, p, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
@@ -119,5 +120,42 @@ func TestStreamOf(t *testing.T) {
 		if string(got) != tt.want || ok != tt.ok {
 			t.Errorf("StreamOf(%q) = %q, %v; want %q, %v", tt.stored, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+func TestRenderBars(t *testing.T) {
+	got := renderBars([]bar{
+		{name: "public.items", rows: 25, est: 100, rate: 10, eta: 8 * time.Second},
+		{name: "public.small", rows: 7, est: 5, rate: 0, done: true},
+		{name: "total", rows: 32, est: 105, rate: 10},
+	}, 12)
+	want := "" +
+		"public.items [######------------------]         25/100         25%       10 rows/s  ETA 8s\n" +
+		"public.small [########################]          7/7          100%        0 rows/s  done\n" +
+		"total        [#######-----------------]         32/105         30%       10 rows/s\n"
+	if got != want {
+		t.Errorf("bars\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestTerminalRedraw: the second drawing moves the cursor back over the first.
+func TestTerminalRedraw(t *testing.T) {
+	var b strings.Builder
+	term := &terminal{w: &b}
+	ts := &tableStat{id: "s.a", estimated: 10}
+	st := &stats{}
+	st.estimated.Store(10)
+	st.chunksTotal.Store(1)
+	now := time.Now()
+	term.draw([]*tableStat{ts}, st, now)
+	ts.rows.Store(10)
+	ts.done.Store(true)
+	st.rows.Store(10)
+	st.chunksDone.Store(1)
+	b.Reset()
+	term.draw([]*tableStat{ts}, st, now.Add(time.Second))
+	out := b.String()
+	if !strings.HasPrefix(out, "\x1b[2A") || strings.Count(out, "\x1b[2K") != 2 || strings.Count(out, "done") != 2 {
+		t.Errorf("redraw = %q", out)
 	}
 }
