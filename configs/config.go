@@ -81,6 +81,10 @@ type Source struct {
 	SnapshotParallelism int `mapstructure:"snapshot_parallelism" default:"2"`
 	// SnapshotChunkRows is about how many rows one chunk (one read, one checkpoint) holds.
 	SnapshotChunkRows int `mapstructure:"snapshot_chunk_rows" default:"50000"`
+	// SignalTable is Debezium's signalling table ("schema.table" or "database.table",
+	// columns id, type, data): an execute-snapshot row starts an incremental snapshot.
+	// It is captured, but its changes are not published. Empty: no signals.
+	SignalTable string `mapstructure:"signal_table"`
 	// Postgres is only read for kind postgres.
 	Postgres Postgres `mapstructure:"postgres"`
 	// MySQL is only read for kind mysql.

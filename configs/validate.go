@@ -100,6 +100,12 @@ func (d *decoder) validate(p *Pipeline) {
 	if s.SnapshotParallelism < 1 {
 		d.errorf("source.snapshot_parallelism", "must be at least 1, got %d", s.SnapshotParallelism)
 	}
+	if s.SignalTable != "" {
+		d.tablePattern("source.signal_table", s.SignalTable)
+		if strings.ContainsAny(s.SignalTable, "*?[") {
+			d.errorf("source.signal_table", "must name one table, not a pattern")
+		}
+	}
 	if s.SnapshotChunkRows < 1 {
 		d.errorf("source.snapshot_chunk_rows", "must be at least 1, got %d", s.SnapshotChunkRows)
 	}

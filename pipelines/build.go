@@ -37,7 +37,7 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 		return postgres.New(postgres.Config{
 			DSN:               cfg.Source.DSN.Value(),
 			Name:              cfg.Kafka.TopicPrefix,
-			Tables:            cfg.Source.Tables,
+			Tables:            withSignalTable(cfg.Source.Tables, cfg.Source.SignalTable),
 			ExcludeTables:     cfg.Source.ExcludeTables,
 			Slot:              cfg.Source.Postgres.Slot,
 			Publication:       cfg.Source.Postgres.Publication,
@@ -49,7 +49,7 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 		return mysql.New(mysql.Config{
 			DSN:               cfg.Source.DSN.Value(),
 			Name:              cfg.Kafka.TopicPrefix,
-			Tables:            cfg.Source.Tables,
+			Tables:            withSignalTable(cfg.Source.Tables, cfg.Source.SignalTable),
 			ExcludeTables:     cfg.Source.ExcludeTables,
 			ServerID:          uint32(cfg.Source.MySQL.ServerID),
 			Flavor:            cfg.Source.MySQL.Flavor,

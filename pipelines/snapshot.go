@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -39,6 +40,7 @@ func withSnapshot(cfg *configs.Pipeline, src capture, log *slog.Logger, only boo
 		ChunkRows: cfg.Source.SnapshotChunkRows,
 		Tables:    tables,
 		Only:      only,
+		Signal:    cfg.Source.SignalTable,
 		Terminal:  terminal,
 		Logger:    log.With("pipeline", cfg.Name),
 	})}
@@ -109,6 +111,10 @@ func registerSnapshotMetrics(reg prometheus.Registerer, name string, c *snapshot
 			func(s snapshot.Stats) float64 { return float64(s.ChunksDone) }),
 		gauge("dovetail_snapshot_chunks", "Chunks of the snapshot.",
 			func(s snapshot.Stats) float64 { return float64(s.ChunksTotal) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "dovetail_snapshot_incremental_chunks_total", ConstLabels: l,
+			Help: "Chunks incremental snapshots handed over."}, func() float64 { return float64(c.Stats().IncrementalChunks) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "dovetail_snapshot_incremental_tables_total", ConstLabels: l,
+			Help: "Tables incremental snapshots finished."}, func() float64 { return float64(c.Stats().IncrementalTables) }),
 	)
 }
 
@@ -144,4 +150,42 @@ type snapshotOptions struct {
 	only     bool
 	tables   []string
 	terminal io.Writer
+}
+
+// withSignalTable adds the signal table to the captured tables (an empty list captures
+// every table, the signal table too).
+func withSignalTable(tables []string, signal string) []string {
+	if signal == "" || len(tables) == 0 {
+		return tables
+	}
+	return append(append([]string(nil), tables...), signal)
+}
+
+// SignalIncrementalSnapshot writes an execute-snapshot signal for tables into cfg's
+// signal table: the running pipeline snapshots them without pausing its stream.
+func SignalIncrementalSnapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, log *slog.Logger) error {
+	if cfg.Source.SignalTable == "" {
+		return fmt.Errorf("%s: incremental snapshots need source.signal_table", cfg.File)
+	}
+	if len(tables) == 0 {
+		return fmt.Errorf("--incremental needs --tables")
+	}
+	src, err := newSource(cfg, log)
+	if err != nil {
+		return err
+	}
+	sn, ok := src.(snapshotter)
+	if !ok {
+		return fmt.Errorf("%s: source kind %s cannot snapshot", cfg.File, cfg.Source.Kind)
+	}
+	sig, ok := sn.Snapshotter().(snapshot.Signaler)
+	if !ok {
+		return fmt.Errorf("%s: source kind %s cannot write signals", cfg.File, cfg.Source.Kind)
+	}
+	id := snapshot.NewSignalID()
+	if err := sig.Signal(ctx, cfg.Source.SignalTable, id, snapshot.SignalExecuteSnapshot, snapshot.ExecuteSnapshotData(tables)); err != nil {
+		return err
+	}
+	log.Info("incremental snapshot signalled", "id", id, "tables", strings.Join(tables, ","))
+	return nil
 }

@@ -188,11 +188,12 @@ that differ again after waiting once more (--rechecks).`,
 
 func newSnapshotCmd() *cobra.Command {
 	var (
-		file   string
-		tables []string
+		file        string
+		tables      []string
+		incremental bool
 	)
 	cmd := &cobra.Command{
-		Use:   "snapshot -c FILE [--tables PATTERN,...]",
+		Use:   "snapshot -c FILE [--tables PATTERN,...] [--incremental]",
 		Short: "Copy the captured tables' rows to Kafka once, store where streaming continues, exit",
 		Long: `Copy the rows of the captured tables (or of --tables) to Kafka as snapshot records
 (op r), consistent with a source position, store that position, and exit 0: a later
@@ -206,6 +207,9 @@ that were in flight. With a position already stored (the pipeline ran), it does 
 			if err != nil {
 				return err
 			}
+			if incremental {
+				return pipelines.SignalIncrementalSnapshot(cmd.Context(), cfgs[0], tables, slog.Default())
+			}
 			var terminal io.Writer
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok {
 				if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -217,5 +221,6 @@ that were in flight. With a position already stored (the pipeline ran), it does 
 	}
 	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")
 	cmd.Flags().StringSliceVar(&tables, "tables", nil, "tables to snapshot, as schema.table patterns (default: every captured table)")
+	cmd.Flags().BoolVar(&incremental, "incremental", false, "signal the running pipeline to snapshot --tables while it streams (needs source.signal_table)")
 	return cmd
 }

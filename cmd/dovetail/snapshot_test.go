@@ -301,7 +301,7 @@ func TestSnapshotWhenNeeded(t *testing.T) {
 			waitReady(t, c, w)
 			exec(`INSERT INTO items VALUES (6, 6)`, `DELETE FROM items WHERE id = 1`)
 			if r := dovetail(t, dsn, "verify", "-c", file, "--wait", "1m"); r.code != 0 {
-				t.Fatalf("verify after the re-snapshot: exit %d\n%s\n%s\nworker:\n%s", r.code, r.stdout, r.stderr, w.stderr)
+				t.Fatalf("verify after the re-snapshot: exit %d\n%s\n%s\nworker:\n%s", r.code, r.stdout, r.stderr, workerLog(w))
 			}
 			resp, err := http.Get("http://" + c.httpAddr + "/metrics")
 			if err != nil {
@@ -314,8 +314,8 @@ func TestSnapshotWhenNeeded(t *testing.T) {
 			if !strings.Contains(string(metrics), want) {
 				t.Errorf("/metrics lacks %s:\n%s", want, grepLines(string(metrics), "dovetail_snapshot"))
 			}
-			if !strings.Contains(w.stderr.String(), "snapshotting again") {
-				t.Errorf("the when_needed worker did not say it snapshots again:\n%s", w.stderr)
+			if log := workerLog(w); !strings.Contains(log, "snapshotting again") {
+				t.Errorf("the when_needed worker did not say it snapshots again:\n%s", log)
 			}
 		})
 	}
@@ -330,4 +330,12 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// workerLog returns what a running worker logged so far.
+func workerLog(w *worker) string {
+	lw := w.cmd.Stderr.(*lockedWriter)
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return lw.w.String()
 }

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -64,11 +65,12 @@ type myTable struct {
 }
 
 type myView struct {
-	e       *myEngine
-	readers []*client.Conn
-	pos     Position
-	tables  map[string]*myTable
-	order   []string
+	e        *myEngine
+	serverID uint32
+	readers  []*client.Conn
+	pos      Position
+	tables   map[string]*myTable
+	order    []string
 }
 
 // Open reads the captured tables' shapes and opens readers consistent with a binlog
@@ -96,8 +98,15 @@ func (e *myEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 	if err != nil {
 		return nil, nil, err
 	}
-	s.info, s.schema = info, sch
-	if missing := s.missingTables(); len(missing) > 0 {
+	// The stream may be running (incremental snapshots): its info and schema stay its own.
+	v.serverID = info.serverID
+	var missing []string
+	for _, p := range s.cfg.Tables {
+		if db, name, _ := splitPattern(p); !isGlob(p) && sch.get(db, name) == nil {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
 		return nil, nil, fmt.Errorf("configured tables do not exist, or the user may not see them: %s", strings.Join(missing, ", "))
 	}
 	var names []string
@@ -147,7 +156,11 @@ func (e *myEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		}
 		return nil
 	}
-	if stream != nil {
+	if bytes.Equal(stream, snapshot.Now) {
+		if err := begin(); err != nil {
+			return nil, nil, err
+		}
+	} else if stream != nil {
 		if v.pos, err = ParsePosition(string(stream)); err != nil {
 			return nil, nil, fmt.Errorf("mysql source: %w", err)
 		}
@@ -211,7 +224,7 @@ func (v *myView) Tables(ctx context.Context) ([]snapshot.Table, error) {
 				Commit:    now,
 				DB:        mt.t.db,
 				Table:     mt.t.name,
-				ServerID:  int64(s.info.serverID),
+				ServerID:  int64(v.serverID),
 				File:      v.pos.File,
 				Pos:       int64(v.pos.Pos),
 			},
@@ -459,4 +472,25 @@ func binlogValue(c *column, fv *gmysql.FieldValue) (any, error) {
 		return bits, nil
 	}
 	return append([]byte(nil), fv.AsString()...), nil
+}
+
+// Signal inserts a row into the signal table ("database.table": id, type, data).
+func (e *myEngine) Signal(ctx context.Context, table, id, kind, data string) error {
+	db, name, err := splitPattern(table)
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, e.s.conn)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var d any
+	if data != "" {
+		d = data
+	}
+	if _, err := c.Execute("INSERT INTO "+quoteIdent(db)+"."+quoteIdent(name)+" (id, type, data) VALUES (?, ?, ?)", id, kind, d); err != nil {
+		return fmt.Errorf("write signal %s to %s: %w", kind, table, err)
+	}
+	return nil
 }

@@ -65,6 +65,7 @@ type pgTable struct {
 
 type pgView struct {
 	e       *pgEngine
+	info    serverInfo
 	meta    *metaDB
 	readers []*pgx.Conn
 	lsn     LSN
@@ -81,7 +82,11 @@ func (e *pgEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		return nil, nil, err
 	}
 	v := &pgView{e: e, meta: &metaDB{cfg: ccfg}, tables: map[string]*pgTable{}}
-	s.meta = v.meta
+	if s.meta == nil {
+		// Before Run (an initial snapshot): the relations' catalog lookups use the
+		// view's connection. While the stream runs (incremental snapshots) they use its.
+		s.meta = v.meta
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -93,7 +98,10 @@ func (e *pgEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		if err != nil {
 			return err
 		}
-		s.info = info
+		v.info = info
+		if s.info.database == "" {
+			s.info = info // before Run; the stream sets its own
+		}
 		if info.walLevel != "logical" {
 			return fmt.Errorf("%w (it is %s): ALTER SYSTEM SET wal_level = logical; then restart Postgres", ErrWalLevel, info.walLevel)
 		}
@@ -160,7 +168,7 @@ func (e *pgEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		}
 		snap = res.SnapshotName
 		s.log.Info("replication slot created for the snapshot", "lsn", v.lsn.String(), "snapshot", snap)
-	} else {
+	} else if !bytes.Equal(stream, snapshot.Now) {
 		if v.lsn, err = ParseLSN(string(stream)); err != nil {
 			return nil, nil, err
 		}
@@ -254,7 +262,7 @@ func (v *pgView) Tables(ctx context.Context) ([]snapshot.Table, error) {
 				Connector: "postgresql",
 				Name:      s.cfg.Name,
 				Commit:    now,
-				DB:        s.info.database,
+				DB:        v.info.database,
 				Schema:    ti.schema,
 				Table:     ti.name,
 				LSN:       int64(v.lsn),
@@ -501,4 +509,25 @@ func unescapeCopy(dst, src []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// Signal inserts a row into the signal table ("schema.table": id, type, data).
+func (e *pgEngine) Signal(ctx context.Context, table, id, kind, data string) error {
+	ns, name, err := splitPattern(table)
+	if err != nil {
+		return err
+	}
+	ccfg, err := e.connConfig()
+	if err != nil {
+		return err
+	}
+	c, err := pgx.ConnectConfig(ctx, ccfg)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", ccfg.Database, redactErr(err))
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(ctx, "INSERT INTO "+pgx.Identifier{ns, name}.Sanitize()+" (id, type, data) VALUES ($1, $2, NULLIF($3, ''))", id, kind, data); err != nil {
+		return fmt.Errorf("write signal %s to %s: %w", kind, table, err)
+	}
+	return nil
 }

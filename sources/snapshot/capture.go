@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,6 +47,11 @@ type Config struct {
 	Only bool
 	// ProgressEvery is how often progress is logged while a snapshot runs (default 10s).
 	ProgressEvery time.Duration
+	// Signal is the signal table ("namespace.table", Debezium's signalling table with
+	// columns id, type, data): inserting an execute-snapshot row into it starts an
+	// incremental snapshot of the tables it names. Empty: no incremental snapshots. The
+	// Streamer must capture the table; its changes are not handed over.
+	Signal string
 	// Terminal, when set, shows a progress bar per table (and a total) there, redrawn
 	// twice a second, instead of the periodic progress log lines.
 	Terminal io.Writer
@@ -128,8 +134,28 @@ func (c *Capture) Run(ctx context.Context, h event.Handler) error {
 			return fmt.Errorf("resume streaming at %s: %w", stream, err)
 		}
 	}
-	return c.stream.Run(ctx, &streamHandler{h: h})
+	sig, ok := c.engine.(Signaler)
+	if c.cfg.Signal == "" || !ok {
+		return c.stream.Run(ctx, &streamHandler{h: h})
+	}
+	in := &incremental{c: c, sig: sig, table: c.cfg.Signal, log: c.log, requests: make(chan []string, 16)}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return in.run(gctx) })
+	g.Go(func() error {
+		err := c.stream.Run(gctx, &streamHandler{h: h, in: in})
+		if err == nil && ctx.Err() == nil {
+			return errStreamEnded
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil && err != errStreamEnded {
+		return err
+	}
+	return nil
 }
+
+// errStreamEnded stops the incremental snapshots when the stream ends by itself.
+var errStreamEnded = errors.New("stream ended")
 
 // prepare decides whether to snapshot, snapshots, and returns where streaming starts
 // (nil: where the Streamer itself is, or would start).
@@ -245,6 +271,9 @@ func (c *Capture) snapshot(ctx context.Context, h event.Handler, p *progress) ([
 			id := t.Table.ID
 			if len(c.cfg.Tables) > 0 && !tablepattern.Included(c.cfg.Tables, nil, id.Namespace(), id.Table, false) {
 				continue
+			}
+			if id.String() == c.cfg.Signal {
+				continue // the signal table's rows are not records
 			}
 			p.Order = append(p.Order, id.String())
 		}
@@ -491,6 +520,8 @@ type stats struct {
 	chunksDone, chunksTotal atomic.Int64
 	// tables is set before the readers start and not changed while they run.
 	tables []*tableStat
+	// incremental snapshots: chunks and tables done.
+	incChunks, incTables atomic.Int64
 }
 
 func (s *stats) reset() {
@@ -508,13 +539,17 @@ type Stats struct {
 	// left to read when it started.
 	Rows, EstimatedRows     int64
 	ChunksDone, ChunksTotal int64
+	// IncrementalChunks and IncrementalTables count the chunks and tables incremental
+	// snapshots finished since the process started.
+	IncrementalChunks, IncrementalTables int64
 }
 
 // Stats returns the progress of the running (or last) snapshot. Safe from any
 // goroutine.
 func (c *Capture) Stats() Stats {
 	return Stats{Running: c.stats.running.Load(), Rows: c.stats.rows.Load(), EstimatedRows: c.stats.estimated.Load(),
-		ChunksDone: c.stats.chunksDone.Load(), ChunksTotal: c.stats.chunksTotal.Load()}
+		ChunksDone: c.stats.chunksDone.Load(), ChunksTotal: c.stats.chunksTotal.Load(),
+		IncrementalChunks: c.stats.incChunks.Load(), IncrementalTables: c.stats.incTables.Load()}
 }
 
 // logProgress logs a progress line every ProgressEvery until the returned func is
@@ -563,10 +598,25 @@ func (c *Capture) logProgress(ctx context.Context) func() {
 }
 
 // streamHandler passes a Streamer's output on, its positions wrapped so the pipeline
-// can store them as text.
-type streamHandler struct{ h event.Handler }
+// can store them as text; with incremental snapshots it also reads the signal table's
+// changes and reconciles chunks with the stream.
+type streamHandler struct {
+	h  event.Handler
+	in *incremental
+}
 
 func (s *streamHandler) Change(ctx context.Context, ch *event.Change) error {
+	if s.in != nil {
+		if ch.Table.ID.String() == s.in.table {
+			if w := s.in.signal(ch); w != nil {
+				err := s.in.flush(ctx, s.h, w)
+				close(w.closed)
+				return err
+			}
+			return nil
+		}
+		s.in.change(ch)
+	}
 	return s.h.Change(ctx, ch)
 }
 func (s *streamHandler) Message(ctx context.Context, m *event.Message) error {

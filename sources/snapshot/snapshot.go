@@ -35,6 +35,10 @@ const (
 // ErrPositionGone: the stored position to stream from is no longer on the server.
 var ErrPositionGone = errors.New("the stored position is no longer on the server (binlog purged, or replication slot dropped)")
 
+// Now is the stream argument of Engine.Open that asks for views of the current state
+// and no position (an incremental snapshot's chunk).
+var Now = []byte("now")
+
 // Key is a point of a table's key space: one text value per key column, in a form its
 // engine chooses (and reads back). A nil Key is unbounded.
 type Key []string
@@ -60,7 +64,8 @@ type Engine interface {
 	// makes a new starting point (a Postgres slot, a binlog position) and returns its
 	// text: streaming from it sees exactly the changes after the views. With stream set
 	// (a snapshot resumed after a restart) it opens current views and streaming stays
-	// at stream.
+	// at stream. With stream equal to Now it opens current views for an incremental
+	// snapshot's chunk, whose records carry no position.
 	Open(ctx context.Context, readers int, stream []byte) (View, []byte, error)
 }
 
