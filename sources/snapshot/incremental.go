@@ -62,11 +62,13 @@ type incremental struct {
 
 // window is one chunk between its watermarks.
 type window struct {
-	id    string
-	t     Table
-	open  bool
-	rows  map[string][]any
-	order []string
+	id string
+	// t is the table as planned (the stream goroutine compares its ID); shape is the
+	// one the chunk was read with (set with rows, under incremental.mu).
+	t, shape Table
+	open     bool
+	rows     map[string][]any
+	order    []string
 	// changed holds the keys of t the stream changed while the window was open.
 	changed map[string]bool
 	closed  chan struct{}
@@ -153,9 +155,9 @@ func (in *incremental) flush(ctx context.Context, h event.Handler, w *window) er
 		if w.changed[k] {
 			continue
 		}
-		src := w.t.Source
+		src := w.shape.Source
 		src.Snapshot = "incremental"
-		if err := h.Change(ctx, &event.Change{Table: w.t.Table, Op: event.OpRead, After: w.rows[k], Source: src}); err != nil {
+		if err := h.Change(ctx, &event.Change{Table: w.shape.Table, Op: event.OpRead, After: w.rows[k], Source: src}); err != nil {
 			return err
 		}
 	}
@@ -258,16 +260,16 @@ func (in *incremental) chunk(ctx context.Context, t Table, lo, hi Key) (int, err
 	if err != nil {
 		return 0, err
 	}
-	found := false
-	for _, vt := range tables {
-		if vt.Table.ID == t.Table.ID {
-			t, found = vt, true // today's shape
+	var shape *Table
+	for i := range tables {
+		if tables[i].Table.ID == t.Table.ID {
+			shape = &tables[i] // today's shape
 		}
 	}
-	if !found {
+	if shape == nil {
 		return 0, fmt.Errorf("table %s is gone", t.Table.ID)
 	}
-	w.t = t
+	t = *shape
 	var rows map[string][]any
 	var order []string
 	err = view.Read(ctx, 0, t, lo, hi, func(row []any) error {
@@ -285,7 +287,7 @@ func (in *incremental) chunk(ctx context.Context, t Table, lo, hi Key) (int, err
 		return 0, err
 	}
 	in.mu.Lock()
-	w.rows, w.order = rows, order
+	w.rows, w.order, w.shape = rows, order, t
 	in.mu.Unlock()
 	if err := in.sig.Signal(ctx, in.table, w.id+"-close", signalWindowClose, ""); err != nil {
 		return 0, fmt.Errorf("write the close watermark: %w", err)
