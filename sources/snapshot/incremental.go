@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
@@ -292,10 +293,15 @@ func (in *incremental) chunk(ctx context.Context, t Table, lo, hi Key) (int, err
 	if err := in.sig.Signal(ctx, in.table, w.id+"-close", signalWindowClose, ""); err != nil {
 		return 0, fmt.Errorf("write the close watermark: %w", err)
 	}
-	select {
-	case <-w.closed:
-		return len(order), nil
-	case <-ctx.Done():
-		return 0, ctx.Err()
+	for {
+		select {
+		case <-w.closed:
+			return len(order), nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Minute):
+			in.log.Warn("the stream has not reached the chunk's close watermark after a minute; is the signal table captured (in the publication, in an included database)?",
+				"table", t.Table.ID.String(), "signal_table", in.table, "watermark", w.id+"-close")
+		}
 	}
 }
