@@ -456,3 +456,68 @@ func TestIncrementalSnapshotAddedTable(t *testing.T) {
 		})
 	}
 }
+
+// TestIncrementalSnapshotRestart: a pipeline stopped in the middle of an incremental
+// snapshot continues it after the restart from the chunk it had reached (its progress
+// travels with the stored positions), while a writer keeps updating rows.
+func TestIncrementalSnapshotRestart(t *testing.T) {
+	t.Parallel()
+	for _, kind := range []string{"postgres", "mysql"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			dst := testpg.NewDB(t)
+			var src, ns string
+			var exec func(stmts ...string)
+			const rows, chunkRows = 1500, 50
+			switch kind {
+			case "postgres":
+				src, ns = testpg.NewDB(t), "public"
+				exec = func(stmts ...string) { testpg.Exec(t, src, stmts...) }
+			case "mysql":
+				src = testmaria.NewDB(t)
+				ns = mariaDB(t, src)
+				exec = func(stmts ...string) { testmaria.Exec(t, src, stmts...) }
+			}
+			var vals []string
+			for i := 1; i <= rows; i++ {
+				vals = append(vals, fmt.Sprintf("(%d, %d)", i, i))
+			}
+			exec(`CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL)`, "INSERT INTO items VALUES "+strings.Join(vals, ", "),
+				`CREATE TABLE dovetail_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048))`)
+			extra := fmt.Sprintf("\n  snapshot: never\n  snapshot_chunk_rows: %d\n  signal_table: %s.dovetail_signal", chunkRows, ns)
+			h := newHarness(t, src, []string{ns + ".items"}, extra)
+			if kind == "mysql" {
+				h.kind = "mysql"
+			}
+			h.addSink("replica", "postgres", dst)
+			h.start()
+			if err := pipelines.SignalIncrementalSnapshot(context.Background(), h.cfg, []string{ns + ".items"}, slog.New(slog.DiscardHandler)); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("five chunks", func() bool {
+				return metricValue(t, h, "dovetail_snapshot_incremental_chunks_total") >= 5
+			})
+			exec(`UPDATE items SET v = -v WHERE id % 100 = 7`)
+			h.stop()
+			before := metricValue(t, h, "dovetail_snapshot_incremental_chunks_total")
+
+			h2 := newHarness(t, src, []string{ns + ".items"}, extra)
+			h2.kind, h2.dataDir, h2.sinksYAML = h.kind, h.dataDir, h.sinksYAML
+			h2.start()
+			exec(`UPDATE items SET v = v + 1000 WHERE id % 100 = 8`)
+			h2.waitFor("the incremental snapshot", func() bool {
+				return metricValue(t, h2, "dovetail_snapshot_incremental_tables_total") >= 1
+			})
+			after := metricValue(t, h2, "dovetail_snapshot_incremental_chunks_total")
+			total := float64(rows / chunkRows)
+			t.Logf("%v chunks before the restart, %v after, of %v", before, after, total)
+			if after >= total || before+after < total {
+				t.Errorf("%v chunks before the restart and %v after, want the rest of %v after", before, after, total)
+			}
+			out, equal := h2.verify(pipelines.VerifyOptions{Rechecks: 2})
+			if !equal {
+				t.Fatalf("verify found differences:\n%s", out)
+			}
+		})
+	}
+}

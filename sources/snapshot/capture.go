@@ -67,7 +67,9 @@ type Capture struct {
 	engine Engine
 	stream Streamer
 	stored []byte
-	log    *slog.Logger
+	// inc is the stored progress of an incremental snapshot, or nil.
+	inc *incState
+	log *slog.Logger
 
 	stats stats
 }
@@ -101,8 +103,30 @@ func (c *Capture) Resume(text []byte) error {
 			return err
 		}
 	}
+	if bytes.HasPrefix(text, []byte(incrementalPrefix)) {
+		stream, st, err := parseIncremental(text)
+		if err != nil {
+			return err
+		}
+		text, c.inc = stream, st
+	}
 	c.stored = bytes.Clone(text)
 	return nil
+}
+
+const incrementalPrefix = "incremental "
+
+// parseIncremental splits a stored stream position that carries an incremental
+// snapshot's progress.
+func parseIncremental(text []byte) ([]byte, *incState, error) {
+	var v struct {
+		Stream string   `json:"stream"`
+		State  incState `json:"incremental"`
+	}
+	if err := json.Unmarshal(text[len(incrementalPrefix):], &v); err != nil {
+		return nil, nil, fmt.Errorf("parse the stored incremental snapshot progress: %w", err)
+	}
+	return []byte(v.Stream), &v.State, nil
 }
 
 // Ack passes the Streamer's positions on to it; a snapshot's progress needs no
@@ -138,7 +162,12 @@ func (c *Capture) Run(ctx context.Context, h event.Handler) error {
 	if c.cfg.Signal == "" || !ok {
 		return c.stream.Run(ctx, &streamHandler{h: h})
 	}
-	in := &incremental{c: c, sig: sig, table: c.cfg.Signal, log: c.log, requests: make(chan []string, 16)}
+	in := &incremental{c: c, sig: sig, table: c.cfg.Signal, log: c.log, kick: make(chan struct{}, 1)}
+	if c.inc != nil {
+		// Continued when the stream hands over its first event: the Streamer has then
+		// set itself up, and engines may share its catalog state.
+		in.state = *c.inc
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return in.run(gctx) })
 	g.Go(func() error {
@@ -607,6 +636,7 @@ type streamHandler struct {
 
 func (s *streamHandler) Change(ctx context.Context, ch *event.Change) error {
 	if s.in != nil {
+		s.in.streaming()
 		if ch.Table.ID.String() == s.in.table {
 			if w := s.in.signal(ch); w != nil {
 				err := s.in.flush(ctx, s.h, w)
@@ -623,10 +653,19 @@ func (s *streamHandler) Message(ctx context.Context, m *event.Message) error {
 	return s.h.Message(ctx, m)
 }
 func (s *streamHandler) Commit(ctx context.Context, pos event.Position) error {
-	return s.h.Commit(ctx, streamPos{pos})
+	return s.h.Commit(ctx, s.position(pos))
 }
 func (s *streamHandler) Heartbeat(ctx context.Context, ts time.Time, pos event.Position) error {
-	return s.h.Heartbeat(ctx, ts, streamPos{pos})
+	return s.h.Heartbeat(ctx, ts, s.position(pos))
+}
+
+// position wraps a Streamer's position with the incremental snapshot's progress at it.
+func (s *streamHandler) position(pos event.Position) streamPos {
+	if s.in == nil {
+		return streamPos{Position: pos}
+	}
+	s.in.streaming()
+	return streamPos{Position: pos, inc: s.in.stateText()}
 }
 func (s *streamHandler) SchemaChange(ctx context.Context, sc *event.SchemaChange) error {
 	if sh, ok := s.h.(event.SchemaChangeHandler); ok {
@@ -635,14 +674,29 @@ func (s *streamHandler) SchemaChange(ctx context.Context, sc *event.SchemaChange
 	return nil
 }
 
-// streamPos is a Streamer's position, written as its own text (MarshalText, else String).
-type streamPos struct{ event.Position }
+// streamPos is a Streamer's position, written as its own text (MarshalText, else
+// String), or with an incremental snapshot in progress as "incremental " and JSON
+// {stream, incremental}.
+type streamPos struct {
+	event.Position
+	inc string // incState JSON; "" for none
+}
 
 func (p streamPos) MarshalText() ([]byte, error) {
+	var text []byte
 	if tm, ok := p.Position.(encoding.TextMarshaler); ok {
-		return tm.MarshalText()
+		var err error
+		if text, err = tm.MarshalText(); err != nil {
+			return nil, err
+		}
+	} else {
+		text = []byte(p.Position.String())
 	}
-	return []byte(p.Position.String()), nil
+	if p.inc == "" {
+		return text, nil
+	}
+	b, err := json.Marshal(map[string]any{"stream": string(text), "incremental": json.RawMessage(p.inc)})
+	return append([]byte(incrementalPrefix), b...), err
 }
 
 const progressPrefix = "snapshot "
@@ -734,6 +788,10 @@ func (p progressPos) StoreNow() bool { return true }
 // StreamOf returns the Streamer position in a stored position's text: the text itself,
 // or a finished snapshot's stream position. ok is false for an unfinished snapshot.
 func StreamOf(stored []byte) (stream []byte, ok bool) {
+	if bytes.HasPrefix(stored, []byte(incrementalPrefix)) {
+		s, _, err := parseIncremental(stored)
+		return s, err == nil
+	}
 	if !IsProgress(stored) {
 		return stored, true
 	}

@@ -47,23 +47,60 @@ func NewSignalID() string {
 // the two watermarks (the stream has just handed over their newer change). So a row is
 // never sent older than a change of it already sent. No locks, no pause of the stream.
 //
-// Its progress is not stored: a restart forgets an incremental snapshot in progress
-// (signal it again).
+// Its progress (tables queued, the table in progress, its chunk bounds and next chunk)
+// travels with the stream's positions, so a restart continues it at the first chunk
+// not yet handed over before the stored position.
 type incremental struct {
 	c     *Capture
 	sig   Signaler
 	table string // the signal table, "namespace.table"
 	log   *slog.Logger
 
-	requests chan []string
+	kick    chan struct{} // wakes run when work is queued
+	started sync.Once     // the stream handed over its first event
 
-	mu  sync.Mutex
-	win *window // the chunk whose watermarks the stream waits for; nil: none
+	mu    sync.Mutex
+	win   *window // the chunk whose watermarks the stream waits for; nil: none
+	state incState
+}
+
+// incState is an incremental snapshot's progress.
+type incState struct {
+	Queue   []string `json:"queue,omitempty"` // tables requested, not started
+	Table   string   `json:"table,omitempty"` // the table in progress
+	Planned bool     `json:"planned,omitempty"`
+	Splits  []Key    `json:"splits,omitempty"`
+	Next    int      `json:"next,omitempty"` // its first chunk not handed over
+}
+
+func (s *incState) empty() bool { return len(s.Queue) == 0 && s.Table == "" }
+
+// stateText returns the progress as JSON, or "" when there is none.
+func (in *incremental) stateText() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.state.empty() {
+		return ""
+	}
+	b, _ := json.Marshal(in.state)
+	return string(b)
+}
+
+// streaming is called with each event of the stream: the first one starts the work a
+// restart brought back.
+func (in *incremental) streaming() { in.started.Do(in.wake) }
+
+func (in *incremental) wake() {
+	select {
+	case in.kick <- struct{}{}:
+	default:
+	}
 }
 
 // window is one chunk between its watermarks.
 type window struct {
-	id string
+	id    string
+	index int // the chunk's index in the table
 	// t is the table as planned (the stream goroutine compares its ID); shape is the
 	// one the chunk was read with (set with rows, under incremental.mu).
 	t, shape Table
@@ -109,11 +146,10 @@ func (in *incremental) signal(c *event.Change) *window {
 			return nil
 		}
 		in.log.Info("incremental snapshot requested", "id", id, "tables", strings.Join(d.Tables, ","))
-		select {
-		case in.requests <- d.Tables:
-		default:
-			in.log.Warn("incremental snapshot request dropped: too many queued", "id", id)
-		}
+		in.mu.Lock()
+		in.state.Queue = append(in.state.Queue, d.Tables...)
+		in.mu.Unlock()
+		in.wake()
 	case signalWindowOpen, signalWindowClose:
 		in.mu.Lock()
 		w := in.win
@@ -152,6 +188,14 @@ func (in *incremental) change(c *event.Change) {
 // flush hands over the rows of a closed window that the stream did not change, in the
 // stream's goroutine (at the close watermark, before its transaction's commit).
 func (in *incremental) flush(ctx context.Context, h event.Handler, w *window) error {
+	in.mu.Lock()
+	if in.state.Table == w.t.Table.ID.String() && in.state.Next == w.index {
+		in.state.Next++ // stored with the stream's next position
+		if in.state.Next > len(in.state.Splits) {
+			in.state.Table, in.state.Planned, in.state.Splits, in.state.Next = "", false, nil, 0
+		}
+	}
+	in.mu.Unlock()
 	for _, k := range w.order {
 		if w.changed[k] {
 			continue
@@ -165,22 +209,40 @@ func (in *incremental) flush(ctx context.Context, h event.Handler, w *window) er
 	return nil
 }
 
-// run snapshots the requested tables one chunk at a time until ctx ends.
+// run snapshots the queued tables one chunk at a time until ctx ends. It starts after
+// the stream's first event.
 func (in *incremental) run(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-in.kick:
+	}
 	for {
-		var tables []string
-		select {
-		case <-ctx.Done():
-			return nil
-		case tables = <-in.requests:
+		in.mu.Lock()
+		if in.state.Table == "" && len(in.state.Queue) > 0 {
+			in.state.Table, in.state.Queue = in.state.Queue[0], in.state.Queue[1:]
+			in.state.Planned, in.state.Splits, in.state.Next = false, nil, 0
 		}
-		for _, pattern := range tables {
-			if err := in.snapshotTable(ctx, pattern); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				in.log.Error("incremental snapshot failed", "table", pattern, "err", err)
+		name := in.state.Table
+		in.mu.Unlock()
+		if name == "" {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-in.kick:
+				continue
 			}
+		}
+		if err := in.snapshotTable(ctx, name); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			in.log.Error("incremental snapshot failed; the table is skipped", "table", name, "err", err)
+			in.mu.Lock()
+			if in.state.Table == name {
+				in.state.Table, in.state.Planned, in.state.Splits, in.state.Next = "", false, nil, 0
+			}
+			in.mu.Unlock()
 		}
 	}
 }
@@ -193,8 +255,19 @@ func (in *incremental) snapshotTable(ctx context.Context, name string) error {
 	if len(t.Table.Key) == 0 {
 		return fmt.Errorf("table %s has no key: incremental snapshots need one to reconcile chunks with the stream", name)
 	}
+	in.mu.Lock()
+	if in.state.Planned {
+		splits = in.state.Splits // resumed: the bounds the stored progress counts in
+	} else {
+		in.state.Planned, in.state.Splits = true, splits
+	}
+	next := in.state.Next
+	in.mu.Unlock()
+	if next > 0 {
+		in.log.Info("continuing an incremental snapshot", "table", name, "chunk", next, "chunks", len(splits)+1)
+	}
 	rows := 0
-	for i := 0; i <= len(splits); i++ {
+	for i := next; i <= len(splits); i++ {
 		var lo, hi Key
 		if i > 0 {
 			lo = splits[i-1]
@@ -202,7 +275,7 @@ func (in *incremental) snapshotTable(ctx context.Context, name string) error {
 		if i < len(splits) {
 			hi = splits[i]
 		}
-		n, err := in.chunk(ctx, t, lo, hi)
+		n, err := in.chunk(ctx, t, i, lo, hi)
 		if err != nil {
 			return fmt.Errorf("chunk %d: %w", i, err)
 		}
@@ -236,8 +309,8 @@ func (in *incremental) plan(ctx context.Context, name string) (Table, []Key, err
 
 // chunk reads one chunk between its watermarks and waits until the stream handed it
 // over.
-func (in *incremental) chunk(ctx context.Context, t Table, lo, hi Key) (int, error) {
-	w := &window{id: NewSignalID(), t: t, rows: map[string][]any{}, changed: map[string]bool{}, closed: make(chan struct{})}
+func (in *incremental) chunk(ctx context.Context, t Table, index int, lo, hi Key) (int, error) {
+	w := &window{id: NewSignalID(), index: index, t: t, rows: map[string][]any{}, changed: map[string]bool{}, closed: make(chan struct{})}
 	in.mu.Lock()
 	in.win = w
 	in.mu.Unlock()

@@ -114,6 +114,7 @@ func TestStreamOf(t *testing.T) {
 		{"gtid=0-1-5 file=binlog.000001 pos=4", "gtid=0-1-5 file=binlog.000001 pos=4", true},
 		{running.text, "", false},
 		{`snapshot {"stream":"0/16","done":true}`, "0/16", true},
+		{`incremental {"stream":"0/20","incremental":{"table":"s.a","planned":true,"next":3}}`, "0/20", true},
 	}
 	for _, tt := range tests {
 		got, ok := StreamOf([]byte(tt.stored))
