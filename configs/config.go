@@ -73,6 +73,18 @@ type Source struct {
 	KeyColumns map[string][]string `mapstructure:"key_columns"`
 	// HeartbeatInterval between heartbeats; 0s disables.
 	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval" default:"10s"`
+	// Snapshot says when the existing rows are copied: initial (on the first start, when
+	// no position is stored), never, or when_needed (also when the stored position is gone
+	// from the server: a purged binlog, a lost slot).
+	Snapshot string `mapstructure:"snapshot" default:"initial"`
+	// SnapshotParallelism is how many readers copy chunks at once.
+	SnapshotParallelism int `mapstructure:"snapshot_parallelism" default:"2"`
+	// SnapshotChunkRows is about how many rows one chunk (one read, one checkpoint) holds.
+	SnapshotChunkRows int `mapstructure:"snapshot_chunk_rows" default:"50000"`
+	// SignalTable is Debezium's signalling table ("schema.table" or "database.table",
+	// columns id, type, data): an execute-snapshot row starts an incremental snapshot.
+	// It is captured, but its changes are not published. Empty: no signals.
+	SignalTable string `mapstructure:"signal_table"`
 	// Postgres is only read for kind postgres.
 	Postgres Postgres `mapstructure:"postgres"`
 	// MySQL is only read for kind mysql.

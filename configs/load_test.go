@@ -33,10 +33,13 @@ func defaults(file string) *Pipeline {
 		Name:    "shop",
 		DataDir: "./var/shop",
 		Source: Source{
-			Kind:              "postgres",
-			DSN:               "postgres://dovetail:hunter2@db:5432/shop",
-			HeartbeatInterval: 10 * time.Second,
-			Postgres:          Postgres{Slot: "dovetail_shop", Publication: "dovetail_shop"},
+			Kind:                "postgres",
+			DSN:                 "postgres://dovetail:hunter2@db:5432/shop",
+			HeartbeatInterval:   10 * time.Second,
+			Snapshot:            "initial",
+			SnapshotParallelism: 2,
+			SnapshotChunkRows:   50000,
+			Postgres:            Postgres{Slot: "dovetail_shop", Publication: "dovetail_shop"},
 		},
 		Kafka: Kafka{
 			Listen:      "127.0.0.1:9092",

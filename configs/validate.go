@@ -17,6 +17,9 @@ var (
 	topicChars   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
 
+// SnapshotModes are the accepted values of source.snapshot.
+var SnapshotModes = []string{"initial", "never", "when_needed"}
+
 // Compressions are the accepted values of kafka.compression.
 var Compressions = []string{"none", "gzip", "snappy", "lz4", "zstd"}
 
@@ -90,6 +93,21 @@ func (d *decoder) validate(p *Pipeline) {
 	}
 	if s.HeartbeatInterval < 0 {
 		d.errorf("source.heartbeat_interval", "must not be negative (0s disables heartbeats)")
+	}
+	if !slices.Contains(SnapshotModes, s.Snapshot) {
+		d.errorf("source.snapshot", "%s is not one of %s", d.show("source.snapshot", s.Snapshot), strings.Join(SnapshotModes, ", "))
+	}
+	if s.SnapshotParallelism < 1 {
+		d.errorf("source.snapshot_parallelism", "must be at least 1, got %d", s.SnapshotParallelism)
+	}
+	if s.SignalTable != "" {
+		d.tablePattern("source.signal_table", s.SignalTable)
+		if strings.ContainsAny(s.SignalTable, "*?[") {
+			d.errorf("source.signal_table", "must name one table, not a pattern")
+		}
+	}
+	if s.SnapshotChunkRows < 1 {
+		d.errorf("source.snapshot_chunk_rows", "must be at least 1, got %d", s.SnapshotChunkRows)
 	}
 
 	k := &p.Kafka

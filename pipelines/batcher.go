@@ -136,7 +136,9 @@ func (b *batcher) add(ctx context.Context, ack event.Position, commit time.Time,
 		c.committed = len(c.msgs)
 		c.ack = ack
 	}
-	full := len(c.msgs) >= b.max
+	// A position to store at once (a snapshot chunk's end) also ends the batch, so that
+	// it is stored as soon as its records are written.
+	full := len(c.msgs) >= b.max || (ack != nil && storeNow(ack))
 	b.mu.Unlock()
 	if full {
 		return b.send(ctx, false)
@@ -161,6 +163,20 @@ func (b *batcher) send(ctx context.Context, idle bool) error {
 	case b.out <- c:
 		return nil
 	case <-ctx.Done():
+		// Not handed over (the linger loop stops when the pipeline drains): put the
+		// batch back in front of what came since, so the drain writes and acknowledges
+		// it instead of dropping it.
+		b.mu.Lock()
+		n := b.cur
+		c.msgs = append(c.msgs, n.msgs...)
+		if n.ack != nil {
+			c.ack, c.committed = n.ack, len(c.msgs)-len(n.msgs)+n.committed
+		}
+		if !n.commit.IsZero() {
+			c.commit = n.commit
+		}
+		b.cur = c
+		b.mu.Unlock()
 		return ctx.Err()
 	}
 }

@@ -37,7 +37,7 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 		return postgres.New(postgres.Config{
 			DSN:               cfg.Source.DSN.Value(),
 			Name:              cfg.Kafka.TopicPrefix,
-			Tables:            cfg.Source.Tables,
+			Tables:            withSignalTable(cfg.Source.Tables, cfg.Source.SignalTable),
 			ExcludeTables:     cfg.Source.ExcludeTables,
 			Slot:              cfg.Source.Postgres.Slot,
 			Publication:       cfg.Source.Postgres.Publication,
@@ -49,7 +49,7 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 		return mysql.New(mysql.Config{
 			DSN:               cfg.Source.DSN.Value(),
 			Name:              cfg.Kafka.TopicPrefix,
-			Tables:            cfg.Source.Tables,
+			Tables:            withSignalTable(cfg.Source.Tables, cfg.Source.SignalTable),
 			ExcludeTables:     cfg.Source.ExcludeTables,
 			ServerID:          uint32(cfg.Source.MySQL.ServerID),
 			Flavor:            cfg.Source.MySQL.Flavor,
@@ -159,6 +159,12 @@ func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *sl
 }
 
 func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker) error {
+	return buildPipelineWith(ctx, cfg, role, base, w, &snapshotOptions{})
+}
+
+// buildPipelineWith is buildPipeline; so configures the source's snapshot phase for
+// `dovetail snapshot`.
+func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker, so *snapshotOptions) error {
 	log := base.With("pipeline", cfg.Name)
 	var src capture
 	if role != RoleSinks {
@@ -166,6 +172,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 		if src, err = newSource(cfg, log); err != nil {
 			return err
 		}
+		src = withSnapshot(cfg, src, base, so.only, so.tables, so.terminal)
 	}
 	var sinkSpecs []sinkSpec
 	if role != RoleSource {
@@ -256,6 +263,9 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 			writer: writer, topics: compacted{topics}, every: time.Second}
 	}
 	p.metrics = newPipelineMetrics(w.Metrics, p.Name)
+	if sc, ok := src.(*snapshotCapture); ok {
+		registerSnapshotMetrics(w.Metrics, p.Name, sc.snap)
+	}
 	w.Pipelines = append(w.Pipelines, p)
 	return nil
 }

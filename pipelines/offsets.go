@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/dovetail-cdc/dovetail/internal/event"
 )
 
 // Resumer is a source whose database does not keep its readers' positions (the MySQL
@@ -16,6 +18,13 @@ import (
 type Resumer interface {
 	// Resume makes the next Run start after the position whose text is given.
 	Resume(text []byte) error
+}
+
+// storeNow reports whether a position asks to be stored at once, not throttled (a
+// snapshot's progress after a chunk: a crash then re-sends only the chunks in flight).
+func storeNow(pos event.Position) bool {
+	u, ok := pos.(interface{ StoreNow() bool })
+	return ok && u.StoreNow()
 }
 
 // OffsetsTopic is the compacted topic that keeps pipeline name's positions, as Kafka

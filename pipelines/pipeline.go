@@ -268,7 +268,7 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch, final bool) error {
 			pos = bt.ack
 		}
 		err := retry(ctx, p.log(), "store position", p.metrics.retries, func() error {
-			return p.offsets.store(ctx, pos, final)
+			return p.offsets.store(ctx, pos, final || storeNow(bt.ack))
 		})
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrProduce, err)

@@ -73,6 +73,7 @@ func Verify(ctx context.Context, cfg *configs.Pipeline, opts VerifyOptions, out 
 	if err != nil {
 		return false, err
 	}
+	src = withSnapshot(cfg, src, log, false, nil, nil)
 	srcEnd := verify.Endpoint{Kind: cfg.Source.Kind, DSN: cfg.Source.DSN.Value()}
 	tables, err := verify.Tables(ctx, srcEnd)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -182,5 +183,44 @@ that differ again after waiting once more (--rechecks).`,
 	cmd.Flags().IntVar(&rechecks, "rechecks", 2, "compare differing tables again this many times after waiting again")
 	cmd.Flags().IntVar(&chunk, "chunk-rows", 10000, "source rows per key-range chunk")
 	cmd.Flags().IntVar(&sample, "sample", 10, "differing keys to print per table")
+	return cmd
+}
+
+func newSnapshotCmd() *cobra.Command {
+	var (
+		file        string
+		tables      []string
+		incremental bool
+	)
+	cmd := &cobra.Command{
+		Use:   "snapshot -c FILE [--tables PATTERN,...] [--incremental]",
+		Short: "Copy the captured tables' rows to Kafka once, store where streaming continues, exit",
+		Long: `Copy the rows of the captured tables (or of --tables) to Kafka as snapshot records
+(op r), consistent with a source position, store that position, and exit 0: a later
+dovetail run streams from there, with no change missed and none repeated.
+
+Stopped or killed midway, a rerun continues the snapshot, re-sending at most the chunks
+that were in flight. With a position already stored (the pipeline ran), it does nothing.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfgs, err := loadConfigs([]string{file})
+			if err != nil {
+				return err
+			}
+			if incremental {
+				return pipelines.SignalIncrementalSnapshot(cmd.Context(), cfgs[0], tables, slog.Default())
+			}
+			var terminal io.Writer
+			if f, ok := cmd.ErrOrStderr().(*os.File); ok {
+				if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+					terminal = f // progress bars instead of progress log lines
+				}
+			}
+			return pipelines.Snapshot(cmd.Context(), cfgs[0], tables, terminal, slog.Default())
+		},
+	}
+	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")
+	cmd.Flags().StringSliceVar(&tables, "tables", nil, "tables to snapshot, as schema.table patterns (default: every captured table)")
+	cmd.Flags().BoolVar(&incremental, "incremental", false, "signal the running pipeline to snapshot --tables while it streams (needs source.signal_table)")
 	return cmd
 }

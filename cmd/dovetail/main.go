@@ -92,7 +92,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&memLimit, "memory-limit", gctune.DefaultMemoryLimit,
 		"soft limit of the Go heap (e.g. 128MiB, 1GiB, off): the garbage collector works harder near it; the default grows with the live heap, a value given here or in GOMEMLIMIT does not")
-	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newTailCmd(), newVerifyCmd(), newSnapshotCmd(), newVersionCmd())
 	return root
 }
 

@@ -71,6 +71,8 @@ type pipelineConfig struct {
 	name, dsn, dataDir        string
 	tables                    []string
 	kafka, registry, httpAddr string
+	// sourceExtra is YAML appended under source: (indented two spaces).
+	sourceExtra string
 }
 
 func newPipelineConfig(t *testing.T, name, dsn string, tables ...string) *pipelineConfig {
@@ -87,7 +89,7 @@ source:
   kind: postgres
   dsn: ${TEST_DSN}
   tables: [%s]
-  heartbeat_interval: 1s
+  heartbeat_interval: 1s%s
 kafka:
   listen: %s
   partitions: 3
@@ -96,7 +98,7 @@ schema_registry:
   listen: %s
 http:
   listen: %s
-`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.kafka, c.registry, c.httpAddr)
+`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.sourceExtra, c.kafka, c.registry, c.httpAddr)
 	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -343,8 +345,8 @@ func TestKill9(t *testing.T) {
 	topic := "kill9.public.items"
 
 	const total = 3000
-	// The slot exists once the first worker is ready; rows written before would not be
-	// captured (there is no snapshot yet).
+	// The slot exists once the first worker is ready (after its snapshot of the empty
+	// table); the rows are written after that and stream.
 	first := startWorker(t, dsn, file)
 	waitReady(t, c, first)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 	"github.com/dovetail-cdc/dovetail/sources/mysql"
+	"github.com/dovetail-cdc/dovetail/sources/snapshot"
 )
 
 // The tests of this file run `dovetail run` and `dovetail validate` with MySQL source
@@ -39,6 +41,8 @@ func newMySQLConfig(t *testing.T, name, dsn string, heartbeat time.Duration, tab
 type mysqlConfig struct {
 	*pipelineConfig
 	heartbeat time.Duration
+	// snapshot is source.snapshot; "" leaves the default (initial).
+	snapshot string
 }
 
 // write writes the config to <dataDir>/<name>.yaml (the DSN comes from $TEST_DSN) and
@@ -53,6 +57,7 @@ source:
   dsn: ${TEST_DSN}
   tables: [%s]
   heartbeat_interval: %s
+  snapshot: %s%s
 kafka:
   listen: %s
   partitions: 3
@@ -61,7 +66,8 @@ schema_registry:
   listen: %s
 http:
   listen: %s
-`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.heartbeat, c.kafka, c.registry, c.httpAddr)
+`, c.name, filepath.Join(c.dataDir, "state"), strings.Join(c.tables, ", "), c.heartbeat, cmp.Or(c.snapshot, "initial"),
+		c.sourceExtra, c.kafka, c.registry, c.httpAddr)
 	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +286,11 @@ func storedPosition(t *testing.T, c *pipelineConfig) (mysql.Position, bool) {
 	if err != nil || len(msgs) == 0 {
 		return mysql.Position{}, false
 	}
-	p, err := mysql.ParsePosition(string(msgs[len(msgs)-1].Value))
+	text, ok := snapshot.StreamOf(msgs[len(msgs)-1].Value)
+	if !ok {
+		return mysql.Position{}, false // a snapshot in progress
+	}
+	p, err := mysql.ParsePosition(string(text))
 	if err != nil {
 		t.Fatalf("stored position: %v", err)
 	}
@@ -629,7 +639,7 @@ func TestMySQLPurged(t *testing.T) {
 	// pipeline of another name (its own offsets) on the same data dir.
 	check := *c.pipelineConfig
 	check.name = "mypurgedcheck"
-	cc := &mysqlConfig{pipelineConfig: &check, heartbeat: time.Second}
+	cc := &mysqlConfig{pipelineConfig: &check, heartbeat: time.Second, snapshot: "never"}
 	w = startWorker(t, dsn, cc.write(t))
 	waitReady(t, &check, w)
 	for id, n := range topicIDs(t, &check, topic) {
