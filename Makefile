@@ -27,6 +27,11 @@ bench-mysql: deps build
 bench-sink: deps build
 	bench/sink.sh
 
+# dovetail snapshot against psql \copy and mariadb-dump on a 10M-row table.
+.PHONY: bench-snapshot
+bench-snapshot: deps build
+	bench/snapshot.sh
+
 lint:
 	gofmt -l . | (! grep .)
 	$(GO) vet ./...
