@@ -32,6 +32,11 @@ bench-sink: deps build
 bench-mysql-sink: deps build
 	bench/mysql-sink.sh
 
+# dovetail snapshot against psql \copy and mariadb-dump on a 10M-row table.
+.PHONY: bench-snapshot
+bench-snapshot: deps build
+	bench/snapshot.sh
+
 lint:
 	gofmt -l . | (! grep .)
 	$(GO) vet ./...
