@@ -97,12 +97,6 @@ chmod 755 "$tmp"
 srcdir=$tmp/maria-source dstdir=$tmp/maria-follower pardir=$tmp/maria-parallel
 dv_pid= dvsrc_pid= rss_pid= perf_pid= started=()
 [ "${BENCH_PROFILE:-0}" = 1 ] && BENCH_KEEP=1
-# stop_pid PID: SIGTERM, up to 10s, then SIGKILL.
-stop_pid() {
-  kill "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$1" 2>/dev/null || true
-}
 cleanup() {
   local rc=$? d
   trap - EXIT INT TERM
@@ -124,6 +118,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . bench/lib.sh
+. bench/sinklib.sh
 
 dovetail_bin
 
@@ -227,30 +222,6 @@ export BENCH_MYSQL_DSN=$(dsn "$srcport" "")
 metric() { curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v m="$2" '$1 ~ "^"m"[{ ]" || $1 == m { s += $NF } END { printf "%.0f\n", s }'; }
 ready() { curl -fsS "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; }
 
-# start_dovetail CONFIG [ARGS...]: starts dovetail in the background; sets dv_pid.
-start_dovetail() {
-  local cfg=$1; shift
-  "$bin" run -c "$cfg" "$@" >>"$tmp/dovetail.log" 2>&1 &
-  dv_pid=$!
-}
-# stop PIDVAR: SIGTERM to the dovetail in $PIDVAR, which must exit 0.
-stop() {
-  local pid=${!1} rc=0
-  kill -TERM "$pid"
-  wait "$pid" || rc=$?
-  eval "$1="
-  [ $rc -eq 0 ] || { echo "bench: dovetail exited $rc" >&2; exit 1; }
-}
-# wait_for WHAT SECONDS CMD...: polls CMD every 100 ms.
-wait_for() {
-  local what=$1 secs=$2; shift 2
-  local t0=${EPOCHREALTIME%.*}
-  until "$@"; do
-    [ -z "$dv_pid" ] || kill -0 "$dv_pid" 2>/dev/null || { echo "bench: dovetail died waiting for $what" >&2; exit 1; }
-    [ $(( ${EPOCHREALTIME%.*} - t0 )) -lt "$secs" ] || { echo "bench: no $what after ${secs}s" >&2; exit 1; }
-    nap 0.1
-  done
-}
 # rows PORT DB: the rows of the bench tables in DB together.
 rows() {
   local t sel="SELECT (SELECT count(*) FROM bench_mark)"
@@ -367,16 +338,6 @@ if [ -n "$parport" ]; then
   log "  ${npar_secs}s, $(rate "$CHANGES" "$npar_secs") changes/s (IO thread had the backlog after ~${npar_io}s); CPU: replica mariadbd ${npar_cpu}s, source mariadbd ${npar_srccpu}s"
 fi
 
-# change_topic_ends: "topic:partition:end" of every non-empty partition of every change
-# topic (bench.<database>.<table>), sorted.
-change_topic_ends() {
-  local t p
-  for t in $(kcat -b "127.0.0.1:$bport" -L 2>/dev/null | sed -n 's/^ *topic "\(bench\.[^.]*\.[^.]*\)" with.*/\1/p'); do
-    for p in $(seq 0 $((PARTS - 1))); do
-      kcat -b "127.0.0.1:$bport" -Q -t "$t:$p:-1" 2>/dev/null | awk '{ gsub(/[][]/, "", $2); if ($4 > 0) print $1 ":" $2 ":" $4 }'
-    done
-  done | LC_ALL=C sort
-}
 # applied SINK DB: "topic:partition:next offset" of every partition SINK stored in DB, sorted.
 applied() { dst "$2" -e "SELECT CONCAT(topic, ':', \`partition\`, ':', \`offset\` + 1) FROM dovetail_offsets WHERE sink = 'bench/$1'" | LC_ALL=C sort; }
 # caught_up SINK DB: DB has the end marker and SINK applied every change topic to its end.
@@ -417,19 +378,6 @@ dv_wait() {
   kill "$rss_pid" 2>/dev/null || true
   wait "$rss_pid" 2>/dev/null || true
   rss_pid=
-}
-# verify_sink CONFIG WAIT: runs dovetail verify; sets vres ("0 differences" or what differs)
-# and keeps its output in verify-<config>.txt.
-verify_sink() {
-  local out=$tmp/verify-$(basename "$1" .yaml).txt rc=0
-  "$bin" verify -c "$1" --wait "$2" >"$out" 2>>"$tmp/dovetail.log" || rc=$?
-  if [ $rc -eq 0 ]; then
-    vres="0 differences ($(grep -c '^ *OK' "$out" || true) tables equal)"
-  else
-    vres="DIFFERENCES (exit $rc): $( (grep -v '^ *OK' "$out" || true) | tr -s ' \n' ' ' | cut -c1-300)"
-    verify_failed=1
-  fi
-  log "  verify: $vres"
 }
 
 # ---- b. Dovetail end to end ----
