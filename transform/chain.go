@@ -61,6 +61,7 @@ type plan struct {
 	index []int        // the position of each step's transform in the list
 	out   *event.Table // the output shape; nil when every change is dropped
 	copy  bool         // some step writes rows: hand the steps rows of their own
+	grow  int          // how many values the steps append to a row, at most
 	err   error        // the bind error, reported for every change of the shape
 }
 
@@ -99,8 +100,12 @@ func (c *Chain) plan(t *event.Table) *plan {
 		p.steps = append(p.steps, s)
 		p.index = append(p.index, i)
 		p.copy = p.copy || s.Writes()
+		in := p.out
 		if p.out = s.Table(); p.out == nil {
 			break
+		}
+		if n := len(p.out.Columns) - len(in.Columns); n > 0 {
+			p.grow += n
 		}
 	}
 	c.mu.Lock()
@@ -129,11 +134,24 @@ func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error
 	if len(p.steps) == 0 {
 		return ch, true, nil
 	}
-	cp := *ch
+	var cp *event.Change
+	var buf []any
+	// One allocation for the change and its rows, where they are small.
+	if n := len(ch.Before) + len(ch.After); p.copy && n+p.grow <= 12 {
+		o := &owned12{c: *ch}
+		cp, buf = &o.c, o.rows[:n:n+p.grow]
+	} else if p.copy && n+p.grow <= 24 {
+		o := &owned24{c: *ch}
+		cp, buf = &o.c, o.rows[:n:n+p.grow]
+	} else {
+		cp = new(event.Change)
+		*cp = *ch
+		if p.copy {
+			buf = make([]any, n, n+p.grow)
+		}
+	}
 	if p.copy {
-		// One allocation holds both images.
-		n := len(ch.Before) + len(ch.After)
-		buf := make([]any, n, n+8)
+		// Both images in buf; after is last, with room to grow.
 		copy(buf, ch.Before)
 		copy(buf[len(ch.Before):], ch.After)
 		if ch.Before != nil {
@@ -144,7 +162,7 @@ func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error
 		}
 	}
 	for i, s := range p.steps {
-		keep, err := s.Apply(&cp)
+		keep, err := s.Apply(cp)
 		if err != nil {
 			n := p.index[i]
 			return nil, false, &Error{Path: c.path, Index: n, Kind: c.ts[n].Kind(), Err: fmt.Errorf("%s %s change: %w", ch.Table.ID, ch.Op, err)}
@@ -154,5 +172,16 @@ func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error
 		}
 		cp.Table = s.Table()
 	}
-	return &cp, true, nil
+	return cp, true, nil
+}
+
+// owned12 and owned24 are a change with room for its rows.
+type owned12 struct {
+	c    event.Change
+	rows [12]any
+}
+
+type owned24 struct {
+	c    event.Change
+	rows [24]any
 }

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
@@ -25,20 +26,28 @@ func (s *valueStep) Table() *event.Table { return s.out }
 func (s *valueStep) Writes() bool        { return true }
 
 func (s *valueStep) Apply(c *event.Change) (bool, error) {
-	for _, row := range [2][]any{c.Before, c.After} {
-		if row == nil {
-			continue
-		}
-		for j, i := range s.cols {
+	for j, i := range s.cols {
+		var in, out any // the last value mapped: an update's unchanged string is mapped once
+		for _, row := range [2][]any{c.After, c.Before} {
+			if row == nil {
+				continue
+			}
 			v := row[i]
 			if v == nil || v == event.Unavailable {
 				continue // nulls stay null; unsent values stay unsent
 			}
-			out, err := s.f(v, s.types[j])
+			if sv, ok := v.(string); ok && out != nil {
+				if si, ok := in.(string); ok && si == sv {
+					row[i] = out
+					continue
+				}
+			}
+			o, err := s.f(v, s.types[j])
 			if err != nil {
 				return false, fmt.Errorf("column %s: %w", c.Table.Columns[i].Name, err)
 			}
-			row[i] = out
+			in, out = v, o
+			row[i] = o
 		}
 	}
 	return true, nil
@@ -113,7 +122,8 @@ func NewMask(columns []string, with string, n int) (*Mask, error) {
 func (m *Mask) Kind() string { return "mask" }
 
 func (m *Mask) Bind(t *event.Table) (Step, error) {
-	return bindValues(t, m.cols, true, false, "masking", nil, func(any, *event.Type) (any, error) { return m.with, nil })
+	with := any(m.with) // boxed once, not per value
+	return bindValues(t, m.cols, true, false, "masking", nil, func(any, *event.Type) (any, error) { return with, nil })
 }
 
 // Hash replaces the values of the matched columns with the lowercase hex digest of the
@@ -124,6 +134,7 @@ type Hash struct {
 	cols      columnSet
 	salt      []byte
 	algorithm string
+	bufs      sync.Pool // *[]byte: salt and value text, hashed at once
 }
 
 // NewHash returns a hash transform; algorithm is sha256 (the default when empty) or
@@ -143,7 +154,9 @@ func NewHash(columns []string, algorithm, salt string) (*Hash, error) {
 	if salt == "" {
 		return nil, fmt.Errorf("salt is required")
 	}
-	return &Hash{cols: cols, salt: []byte(salt), algorithm: algorithm}, nil
+	h := &Hash{cols: cols, salt: []byte(salt), algorithm: algorithm}
+	h.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
+	return h, nil
 }
 
 func (h *Hash) Kind() string { return "hash" }
@@ -153,18 +166,36 @@ func (h *Hash) Bind(t *event.Table) (Step, error) {
 }
 
 func (h *Hash) hash(v any, t *event.Type) (any, error) {
-	var buf [256]byte
-	b := append(buf[:0], h.salt...)
+	var out [128]byte
+	if s, ok := v.(string); ok && len(h.salt)+len(s) <= 256 {
+		// The common case, without the pool: salt and value on the stack.
+		var buf [256]byte
+		n := copy(buf[:], h.salt)
+		n += copy(buf[n:], s)
+		return h.digest(out[:0], buf[:n]), nil
+	}
+	bp := h.bufs.Get().(*[]byte)
+	b := append((*bp)[:0], h.salt...)
 	b, err := appendText(b, v, t)
 	if err != nil {
 		return nil, err
 	}
+	r := h.digest(out[:0], b)
+	*bp = b
+	if cap(b) <= 64<<10 {
+		h.bufs.Put(bp)
+	}
+	return r, nil
+}
+
+// digest returns the hex digest of b, using out's room.
+func (h *Hash) digest(out []byte, b []byte) string {
 	if h.algorithm == "sha512" {
 		sum := sha512.Sum512(b)
-		return hex.EncodeToString(sum[:]), nil
+		return string(hex.AppendEncode(out, sum[:]))
 	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return string(hex.AppendEncode(out, sum[:]))
 }
 
 // appendText appends the text form of a value of type t: strings as they are, bytes as
