@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // Encoder turns events into Kafka records (topic, key, value in the Confluent wire format).
@@ -57,6 +58,8 @@ type batcher struct {
 	max        int
 	metrics    *pipelineMetrics
 	log        *slog.Logger
+	// transforms run on each change before it is encoded; nil for none.
+	transforms *transform.Chain
 
 	mu  sync.Mutex // guards cur and known
 	cur *batch
@@ -182,6 +185,18 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.admit(ctx); err != nil {
 		return err
 	}
+	src := c // counted by the source table, not the transformed one
+	if b.transforms != nil {
+		out, keep, err := b.transforms.Apply(c)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			b.count(src) // a source change, even when no record carries it
+			return nil
+		}
+		c = out
+	}
 	topic, key, value, err := b.enc.Change(ctx, c)
 	if err != nil {
 		return fmt.Errorf("encode %s change of %s: %w", c.Op, c.Table.ID, err)
@@ -189,7 +204,7 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	b.count(c)
+	b.count(src)
 	if c.Op == event.OpDelete && b.tombstones && key != nil {
 		return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 	"github.com/dovetail-cdc/dovetail/sources/mysql"
 	"github.com/dovetail-cdc/dovetail/sources/postgres"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // ErrUnsupported marks a config the runtime cannot run yet (mysql sources).
@@ -66,6 +67,12 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 func Validate(ctx context.Context, cfg *configs.Pipeline) ([]check.Problem, error) {
 	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
 	if err != nil {
+		return nil, err
+	}
+	if _, err := chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
+		return nil, err
+	}
+	if _, err := sinkSpecsOf(cfg, slog.Default()); err != nil {
 		return nil, err
 	}
 	return src.Validate(ctx)
@@ -161,9 +168,13 @@ func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *sl
 func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker) error {
 	log := base.With("pipeline", cfg.Name)
 	var src capture
+	var transforms *transform.Chain
 	if role != RoleSinks {
 		var err error
 		if src, err = newSource(cfg, log); err != nil {
+			return err
+		}
+		if transforms, err = chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
 			return err
 		}
 	}
@@ -220,6 +231,8 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 			Decoder:     schema.NewDecoder(reg),
 			Open:        s.open,
 			Naming:      s.naming,
+			Transforms:  s.transforms,
+			Selection:   s.selection,
 			BatchSize:   s.cfg.BatchSize,
 			Linger:      s.cfg.Linger,
 			Parallelism: s.cfg.Parallelism,
@@ -246,6 +259,7 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 		Tombstones:  tombstones,
 		BatchSize:   cfg.Kafka.BatchSize,
 		Linger:      cfg.Kafka.Linger,
+		Transforms:  transforms,
 	}
 	if _, ok := src.(HistoryUser); ok {
 		p.history = &kafkaHistory{brokers: ep.brokers, topic: HistoryTopic(cfg.Name), key: []byte(cfg.Name),

@@ -42,6 +42,8 @@ type harness struct {
 	kafkaYAML, registryYAML string
 	// sinksYAML is appended as the config's sinks: section when set.
 	sinksYAML string
+	// transformsYAML is appended as the config's (source) transforms: section when set.
+	transformsYAML string
 	cfg       *configs.Pipeline
 	w         *pipelines.Worker
 	cancel    context.CancelFunc
@@ -92,7 +94,7 @@ schema_registry:
   %s
 http:
   listen: "%s"
-%s`, h.name, h.dataDir, kind, h.extra, kafkaYAML, registryYAML, h.http, h.sinksYAML)
+%s%s`, h.name, h.dataDir, kind, h.extra, kafkaYAML, registryYAML, h.http, h.transformsYAML, h.sinksYAML)
 }
 
 // start runs the pipeline until stop.
