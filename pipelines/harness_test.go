@@ -44,14 +44,14 @@ type harness struct {
 	sinksYAML string
 	// transformsYAML is appended as the config's (source) transforms: section when set.
 	transformsYAML string
-	cfg       *configs.Pipeline
-	w         *pipelines.Worker
-	cancel    context.CancelFunc
-	done      chan struct{} // closed when Run returned, with its error in err
-	err       error
-	brokers   []string
-	regURL    string
-	dec       *schema.Decoder
+	cfg            *configs.Pipeline
+	w              *pipelines.Worker
+	cancel         context.CancelFunc
+	done           chan struct{} // closed when Run returned, with its error in err
+	err            error
+	brokers        []string
+	regURL         string
+	dec            *schema.Decoder
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
