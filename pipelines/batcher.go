@@ -185,14 +185,16 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.admit(ctx); err != nil {
 		return err
 	}
-	src := c // counted by the source table, not the transformed one
+	// Counted by the source table, not the transformed one.
+	table, op := c.Table, c.Op
 	if b.transforms != nil {
-		out, keep, err := b.transforms.Apply(c)
+		// Sources hand over fresh changes: the transforms change them in place.
+		out, keep, err := b.transforms.ApplyOwned(c)
 		if err != nil {
 			return err
 		}
 		if !keep {
-			b.count(src) // a source change, even when no record carries it
+			b.count(table, op) // a source change, even when no record carries it
 			return nil
 		}
 		c = out
@@ -204,19 +206,19 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	b.count(src)
+	b.count(table, op)
 	if c.Op == event.OpDelete && b.tombstones && key != nil {
 		return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
 	}
 	return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
-// count counts a change in the metrics.
-func (b *batcher) count(c *event.Change) {
-	k := counterKey{c.Table, c.Op}
+// count counts a change of table in the metrics.
+func (b *batcher) count(table *event.Table, op event.Op) {
+	k := counterKey{table, op}
 	ctr, ok := b.counters[k]
 	if !ok {
-		ctr = b.metrics.changes.WithLabelValues(c.Table.ID.String(), string(c.Op))
+		ctr = b.metrics.changes.WithLabelValues(table.ID.String(), string(op))
 		b.counters[k] = ctr
 	}
 	ctr.Inc()

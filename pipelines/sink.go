@@ -539,7 +539,8 @@ func (r *SinkRunner) transform(topic string, c *event.Change) (*event.Change, er
 	if !r.Selection.Includes(c.Table.ID) {
 		return nil, nil
 	}
-	out, keep, err := r.Transforms.Apply(c)
+	// The decoded change is the runner's: the transforms change it in place.
+	out, keep, err := r.Transforms.ApplyOwned(c)
 	if err != nil {
 		return nil, fmt.Errorf("transform: %w", err)
 	}

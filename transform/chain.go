@@ -121,10 +121,23 @@ func (c *Chain) plan(t *event.Table) *plan {
 // transform dropped it. ch itself is never changed; the result shares ch's rows when no
 // transform writes to them.
 func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error) {
+	return c.apply(ch, false)
+}
+
+// ApplyOwned is Apply for a change the caller gives away: the chain changes ch and its
+// rows in place, and returns ch itself, instead of copying them. Use it where nothing
+// else refers to ch or its rows any more (sources hand over fresh changes; a decoded
+// record's change is its reader's).
+func (c *Chain) ApplyOwned(ch *event.Change) (out *event.Change, keep bool, err error) {
+	return c.apply(ch, true)
+}
+
+func (c *Chain) apply(ch *event.Change, owned bool) (*event.Change, bool, error) {
 	if len(c.ts) == 0 {
 		return ch, true, nil
 	}
-	p := c.plan(ch.Table)
+	in, op := ch.Table, ch.Op
+	p := c.plan(in)
 	if p.err != nil {
 		return nil, false, p.err
 	}
@@ -134,38 +147,15 @@ func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error
 	if len(p.steps) == 0 {
 		return ch, true, nil
 	}
-	var cp *event.Change
-	var buf []any
-	// One allocation for the change and its rows, where they are small.
-	if n := len(ch.Before) + len(ch.After); p.copy && n+p.grow <= 12 {
-		o := &owned12{c: *ch}
-		cp, buf = &o.c, o.rows[:n:n+p.grow]
-	} else if p.copy && n+p.grow <= 24 {
-		o := &owned24{c: *ch}
-		cp, buf = &o.c, o.rows[:n:n+p.grow]
-	} else {
-		cp = new(event.Change)
-		*cp = *ch
-		if p.copy {
-			buf = make([]any, n, n+p.grow)
-		}
-	}
-	if p.copy {
-		// Both images in buf; after is last, with room to grow.
-		copy(buf, ch.Before)
-		copy(buf[len(ch.Before):], ch.After)
-		if ch.Before != nil {
-			cp.Before = buf[:len(ch.Before):len(ch.Before)]
-		}
-		if ch.After != nil {
-			cp.After = buf[len(ch.Before):]
-		}
+	cp := ch
+	if !owned {
+		cp = p.copyOf(ch)
 	}
 	for i, s := range p.steps {
 		keep, err := s.Apply(cp)
 		if err != nil {
 			n := p.index[i]
-			return nil, false, &Error{Path: c.path, Index: n, Kind: c.ts[n].Kind(), Err: fmt.Errorf("%s %s change: %w", ch.Table.ID, ch.Op, err)}
+			return nil, false, &Error{Path: c.path, Index: n, Kind: c.ts[n].Kind(), Err: fmt.Errorf("%s %s change: %w", in.ID, op, err)}
 		}
 		if !keep {
 			return nil, false, nil
@@ -173,6 +163,42 @@ func (c *Chain) Apply(ch *event.Change) (out *event.Change, keep bool, err error
 		cp.Table = s.Table()
 	}
 	return cp, true, nil
+}
+
+// copyOf returns a copy of ch for the plan's steps: with rows of its own when a step
+// writes to them.
+func (p *plan) copyOf(ch *event.Change) *event.Change {
+	if !p.copy {
+		cp := new(event.Change)
+		*cp = *ch
+		return cp
+	}
+	var cp *event.Change
+	var buf []any
+	// One allocation for the change and its rows, where they are small.
+	n := len(ch.Before) + len(ch.After)
+	switch {
+	case n+p.grow <= 12:
+		o := &owned12{c: *ch}
+		cp, buf = &o.c, o.rows[:n:n+p.grow]
+	case n+p.grow <= 24:
+		o := &owned24{c: *ch}
+		cp, buf = &o.c, o.rows[:n:n+p.grow]
+	default:
+		cp = new(event.Change)
+		*cp = *ch
+		buf = make([]any, n, n+p.grow)
+	}
+	// Both images in buf; after is last, with room to grow.
+	copy(buf, ch.Before)
+	copy(buf[len(ch.Before):], ch.After)
+	if ch.Before != nil {
+		cp.Before = buf[:len(ch.Before):len(ch.Before)]
+	}
+	if ch.After != nil {
+		cp.After = buf[len(ch.Before):]
+	}
+	return cp
 }
 
 // owned12 and owned24 are a change with room for its rows.

@@ -33,8 +33,12 @@ import (
 // bytes, booleans bool, arrays lists, NULL null (Postgres' unchanged TOASTed values read
 // null too). The expression is compiled and type-checked when the filter is made, and
 // must be boolean; a column it names that the table lacks is an error when the table's
-// shape is first seen (has(row.x) tests whether the table has a column x). An evaluation error (say, a comparison of a string with a number)
-// stops the pipeline naming the transform.
+// shape is first seen (has(row.x) tests whether the table has a column x). An
+// evaluation error (say, a comparison of a string with a number) stops the pipeline
+// naming the transform: a comparison of null with a number is one, so write
+// row.total == null || row.total > 100 where the column may be null (as the non-key
+// columns of a Postgres delete are without REPLICA IDENTITY FULL). Truncates have no
+// rows and pass every filter (skip_ops drops them).
 type Filter struct {
 	tables tableSet
 	expr   string
@@ -143,6 +147,9 @@ func (s *filterStep) Table() *event.Table { return s.t.t }
 func (s *filterStep) Writes() bool        { return false }
 
 func (s *filterStep) Apply(c *event.Change) (bool, error) {
+	if c.Op == event.OpTruncate {
+		return true, nil // no row to test (skip_ops drops truncates)
+	}
 	a := s.f.pool.Get().(*activation)
 	a.before = rowMap{t: s.t, row: c.Before}
 	a.after = rowMap{t: s.t, row: c.After}

@@ -469,7 +469,9 @@ func TestFilter(t *testing.T) {
 		{where: "row.nope == 1", err: `no column "nope"`},
 		{where: "row.s == ", err: "Syntax error"},
 		{where: "row.s + 1 == 2", op: "c", after: row, err: "no such overload"},
-		{where: "op == 't'", op: "t", keep: true},
+		{where: "op != 't' && row.i32 > 0", op: "t", keep: true}, // truncates pass
+		{where: "row.i32 > 0", op: "d", before: make([]any, len(row)), err: "no such overload"},
+		{where: "row.i32 == null || row.i32 > 0", op: "d", before: make([]any, len(row)), keep: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.where, func(t *testing.T) {
@@ -649,6 +651,26 @@ func TestChain(t *testing.T) {
 	_, _, err = bad.Apply(change(allTypes, event.OpCreate, nil, row))
 	if err == nil || err.Error() != "sinks[0].transforms[2] (truncate): public.all: column b: is boolean, not a string or bytes column" {
 		t.Errorf("error %v", err)
+	}
+	// ApplyOwned gives what Apply gives, changing its argument instead of copying it.
+	for _, op := range []event.Op{event.OpCreate, event.OpUpdate, event.OpDelete, event.OpTruncate} {
+		var before, after []any
+		if op != event.OpCreate && op != event.OpTruncate {
+			before = sampleRow()
+		}
+		if op == event.OpCreate || op == event.OpUpdate {
+			after = sampleRow()
+		}
+		in := change(allTypes, op, before, after)
+		want, wantKeep, err := c.Apply(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := deepCopy(in)
+		got, keep, err := c.ApplyOwned(&own)
+		if err != nil || keep != wantKeep || (keep && (got != &own || !reflect.DeepEqual(*got, *want))) {
+			t.Errorf("%s: ApplyOwned gave %v %v %v, Apply %v %v", op, got, keep, err, want, wantKeep)
+		}
 	}
 	if out, _, _ := NewChain("transforms").Apply(change(allTypes, event.OpCreate, nil, row)); out.Table != allTypes {
 		t.Error("an empty chain changed the change")
