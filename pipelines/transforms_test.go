@@ -16,6 +16,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/configs"
 	"github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/internal/testmaria"
 	"github.com/dovetail-cdc/dovetail/internal/testpg"
 	"github.com/dovetail-cdc/dovetail/pipelines"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
@@ -352,4 +353,56 @@ func TestTransformsStartupErrors(t *testing.T) {
 			t.Errorf("error:\n%v\nwant it to start with:\n%s: %s", err, file, tc.want)
 		}
 	}
+}
+
+// TestTransformsMariaDB runs transforms on a MariaDB source (tables named
+// database.table): two shards routed into one topic with hashed e-mails, applied by a
+// DuckDB sink that unwraps them and deletes deleted rows (delete_handling tombstone).
+func TestTransformsMariaDB(t *testing.T) {
+	t.Parallel()
+	dsn := testmaria.NewDB(t)
+	db := mariaDB(t, dsn)
+	path := filepath.Join(t.TempDir(), "shards.duckdb")
+	testmaria.Exec(t, dsn,
+		`CREATE TABLE users_1 (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL)`,
+		`CREATE TABLE users_2 (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL)`)
+	h := newHarness(t, dsn, []string{db + ".users_*"}, "")
+	h.kind = "mysql"
+	h.transformsYAML = fmt.Sprintf(`transforms:
+  - hash: { columns: [%[2]s.users_*.email], salt: "pepper" }
+  - route: { regex: '%[1]s\.%[2]s\.users_(\d+)', replacement: '%[1]s.%[2]s.users', key_field: shard }
+`, h.name, db)
+	h.addSink("warehouse", "duckdb", path, "batch_size: 50", "linger: 10ms", `transforms:
+      - unwrap: { add_fields: [op, table], delete_handling: tombstone }`)
+	h.start()
+	testmaria.Exec(t, dsn,
+		`INSERT INTO users_1 VALUES (1, 'ann@example.com'), (2, 'bob@example.com')`,
+		`INSERT INTO users_2 VALUES (1, 'cid@example.com'), (2, 'dan@example.com')`,
+		`DELETE FROM users_2 WHERE id = 2`)
+	topic := h.name + "." + db + ".users"
+	h.waitRecords(topic, 4+1+1)
+	for topic, recs := range h.allRecords() {
+		for _, r := range recs {
+			if bytes.Contains(r, []byte("@example.com")) {
+				t.Fatalf("topic %s has a clear e-mail: %q", topic, r)
+			}
+		}
+	}
+	h.waitApplied(6)
+	h.stop()
+	sum := sha256.Sum256([]byte("peppercid@example.com"))
+	got := duckRows(t, path, `SELECT id, email, shard, __op, __table FROM users ORDER BY shard, id`)
+	want := []string{
+		"1|" + hashText("pepperann@example.com") + "|" + h.name + "." + db + ".users_1|c|users_1",
+		"2|" + hashText("pepperbob@example.com") + "|" + h.name + "." + db + ".users_1|c|users_1",
+		"1|" + hex.EncodeToString(sum[:]) + "|" + h.name + "." + db + ".users_2|c|users_2",
+	}
+	if !equalRows(got, want) {
+		t.Errorf("DuckDB rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func hashText(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
