@@ -42,7 +42,6 @@ import (
 type Filter struct {
 	tables tableSet
 	expr   string
-	ast    *cel.Ast
 	prg    cel.Program
 	// refs are the column names the expression selects from before, after and row.
 	refs []string
@@ -86,7 +85,7 @@ func NewFilter(tables []string, where string) (*Filter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("where %q: %w", where, err)
 	}
-	f := &Filter{tables: ts, expr: where, ast: ast, prg: prg}
+	f := &Filter{tables: ts, expr: where, prg: prg}
 	f.refs = selectedColumns(ast)
 	f.pool.New = func() any { return &activation{} }
 	return f, nil
