@@ -433,3 +433,48 @@ func TestTransformsVerifyRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformsSinkErrors: a change a sink's transform fails on (a filter comparing a
+// string with a number) goes to the dead-letter topic, naming the transform, and the
+// sink goes on; without one the sink stops naming the transform and the record.
+func TestTransformsSinkErrors(t *testing.T) {
+	t.Parallel()
+	for _, dlq := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dead letters %v", dlq), func(t *testing.T) {
+			t.Parallel()
+			src, dst := testpg.NewDB(t), testpg.NewDB(t)
+			testpg.Exec(t, src, `CREATE TABLE items (id int PRIMARY KEY, v text)`)
+			h := newHarness(t, src, []string{"public.items"}, "")
+			keys := []string{"linger: 10ms", `transforms:
+      - filter: { where: "row.id == 1 || row.v > 5" }`}
+			if dlq {
+				keys = append(keys, "dead_letter_topic: "+h.name+".dlq")
+			}
+			h.addSink("replica", "postgres", dst, keys...)
+			h.start()
+			testpg.Exec(t, src, `INSERT INTO items VALUES (1, 'one')`, `INSERT INTO items VALUES (2, 'two')`, `INSERT INTO items VALUES (3, NULL)`)
+			const want = "transforms[0] (filter): public.items c change: where \"row.id == 1 || row.v > 5\": no such overload"
+			if !dlq {
+				select {
+				case <-h.done:
+				case <-time.After(time.Minute):
+					t.Fatal("the sink did not stop on a change its transform failed on")
+				}
+				if h.err == nil || !strings.Contains(h.err.Error(), want) || !strings.Contains(h.err.Error(), "offset") {
+					t.Errorf("worker error %v; want %q and the record", h.err, want)
+				}
+				h.err = nil
+				return
+			}
+			dead := h.waitRecords(h.name+".dlq", 2)
+			for _, m := range dead {
+				for _, hd := range m.Headers {
+					if hd.Key == "dovetail.error" && !strings.Contains(string(hd.Value), want) {
+						t.Errorf("dead letter error %q, want %q", hd.Value, want)
+					}
+				}
+			}
+			h.waitFor("the row the filter passed", func() bool { return equalRows(pgRows(t, dst, `SELECT id, v FROM items`), []string{"1|one"}) })
+		})
+	}
+}
