@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -32,8 +33,11 @@ import (
 // Values are CEL's: integers int, floats and decimals double, strings string, bytes
 // bytes, booleans bool, arrays lists, NULL null (Postgres' unchanged TOASTed values read
 // null too). The expression is compiled and type-checked when the filter is made, and
-// must be boolean; a column it names that the table lacks is an error when the table's
-// shape is first seen (has(row.x) tests whether the table has a column x). An
+// must be boolean. When a table's shape is first seen it is compiled again with the
+// columns' types (nullable: int, double, string, bytes, bool; arrays dyn): a column it
+// names that the table lacks, or a comparison the column's values cannot take
+// (row.name > 5 on a text column), is an error then (has(row.x) tests whether the
+// table has a column x). An
 // evaluation error (say, a comparison of a string with a number) stops the pipeline
 // naming the transform: a comparison of null with a number is one, so write
 // row.total == null || row.total > 100 where the column may be null (as the non-key
@@ -42,23 +46,26 @@ import (
 type Filter struct {
 	tables tableSet
 	expr   string
-	prg    cel.Program
 	// refs are the column names the expression selects from before, after and row.
 	refs []string
 	pool sync.Pool // *activation
 }
 
-var filterEnv = sync.OnceValues(func() (*cel.Env, error) {
+// filterVars are the variables every filter sees.
+func filterVars() []cel.EnvOption {
 	row := cel.MapType(cel.StringType, cel.DynType)
-	return cel.NewEnv(
+	return []cel.EnvOption{
 		cel.Variable("before", row),
 		cel.Variable("after", row),
 		cel.Variable("row", row),
 		cel.Variable("op", cel.StringType),
 		cel.Variable("table", cel.StringType),
 		cel.Variable("source", cel.MapType(cel.StringType, cel.DynType)),
-	)
-})
+	}
+}
+
+// filterEnv checks expressions before any table is known: columns are dyn.
+var filterEnv = sync.OnceValues(func() (*cel.Env, error) { return cel.NewEnv(filterVars()...) })
 
 // NewFilter compiles where; tables limits the filter to some tables (patterns; empty:
 // all).
@@ -81,11 +88,10 @@ func NewFilter(tables []string, where string) (*Filter, error) {
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, fmt.Errorf("where %q: is %s, not a boolean (compare the value, e.g. after.flag == true)", where, ast.OutputType())
 	}
-	prg, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize))
-	if err != nil {
+	if _, err := env.Program(ast, cel.EvalOptions(cel.OptOptimize)); err != nil {
 		return nil, fmt.Errorf("where %q: %w", where, err)
 	}
-	f := &Filter{tables: ts, expr: where, prg: prg}
+	f := &Filter{tables: ts, expr: where}
 	f.refs = selectedColumns(ast)
 	f.pool.New = func() any { return &activation{} }
 	return f, nil
@@ -125,7 +131,66 @@ func (f *Filter) Bind(t *event.Table) (Step, error) {
 		}
 	}
 	ft.tableVal = types.String(ft.name)
+	// Compiled again for the shape: row.total is then a variable of the column's type
+	// (nullable), so a comparison the column's values cannot take is an error now, and
+	// evaluating reads the value without a map lookup through CEL's qualifiers.
+	opts := filterVars()
+	ft.vars = map[string]columnVar{}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if !celIdent.MatchString(c.Name) || celReserved[c.Name] {
+			continue // reachable as row["name"]
+		}
+		typ := celType(&c.Type)
+		for img, v := range []string{"before", "after", "row"} {
+			name := v + "." + c.Name
+			opts = append(opts, cel.Variable(name, typ))
+			ft.vars[name] = columnVar{image: img, index: i}
+		}
+	}
+	env, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("where %q: CEL environment: %w", f.expr, err)
+	}
+	ast, iss := env.Compile(f.expr)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("where %q: %w", f.expr, iss.Err())
+	}
+	if !ast.OutputType().IsExactType(cel.BoolType) {
+		return nil, fmt.Errorf("where %q: is %s, not a boolean", f.expr, ast.OutputType())
+	}
+	if ft.prg, err = env.Program(ast, cel.EvalOptions(cel.OptOptimize)); err != nil {
+		return nil, fmt.Errorf("where %q: %w", f.expr, err)
+	}
 	return &filterStep{f: f, t: ft}, nil
+}
+
+var celIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// celReserved are words CEL does not take as identifiers.
+var celReserved = map[string]bool{
+	"true": true, "false": true, "null": true, "in": true, "as": true, "break": true, "const": true,
+	"continue": true, "else": true, "for": true, "function": true, "if": true, "import": true,
+	"let": true, "loop": true, "package": true, "namespace": true, "return": true, "var": true,
+	"void": true, "while": true,
+}
+
+// celType is the CEL type of a column's values: nullable, since an image the change
+// lacks reads null in every column.
+func celType(t *event.Type) *cel.Type {
+	switch t.Kind {
+	case event.KindBoolean:
+		return cel.NullableType(cel.BoolType)
+	case event.KindInt8, event.KindInt16, event.KindInt32, event.KindInt64:
+		return cel.NullableType(cel.IntType)
+	case event.KindFloat32, event.KindFloat64, event.KindDecimal, event.KindVarDecimal:
+		return cel.NullableType(cel.DoubleType)
+	case event.KindString:
+		return cel.NullableType(cel.StringType)
+	case event.KindBytes:
+		return cel.NullableType(cel.BytesType)
+	}
+	return cel.DynType // arrays: a list or null
 }
 
 // filterTable is what evaluations need of a table shape.
@@ -135,7 +200,13 @@ type filterTable struct {
 	tableVal ref.Val
 	index    map[string]int
 	names    []string
+	prg      cel.Program
+	// vars are the column variables ("row.total") and where their values are.
+	vars map[string]columnVar
 }
+
+// columnVar is a column variable: the image (0 before, 1 after, 2 row) and the column.
+type columnVar struct{ image, index int }
 
 type filterStep struct {
 	f *Filter
@@ -162,7 +233,8 @@ func (s *filterStep) Apply(c *event.Change) (bool, error) {
 	}
 	a.table = s.t.tableVal
 	a.source = sourceMap{s: &c.Source}
-	out, _, err := s.f.prg.Eval(a)
+	a.vars = s.t.vars
+	out, _, err := s.t.prg.Eval(a)
 	*a = activation{}
 	s.f.pool.Put(a)
 	if err != nil {
@@ -188,9 +260,25 @@ type activation struct {
 	before, after, row rowMap
 	op, table          ref.Val
 	source             sourceMap
+	vars               map[string]columnVar
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
+	if v, ok := a.vars[name]; ok {
+		var row []any
+		switch v.image {
+		case 0:
+			row = a.before.row
+		case 1:
+			row = a.after.row
+		default:
+			row = a.row.row
+		}
+		if row == nil {
+			return types.NullValue, true
+		}
+		return toVal(row[v.index]), true
+	}
 	switch name {
 	case "before":
 		return &a.before, true

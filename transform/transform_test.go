@@ -468,8 +468,9 @@ func TestFilter(t *testing.T) {
 		{where: "has(row.s) && !has(row.nope)", op: "c", after: row, keep: true},
 		{where: "row.nope == 1", err: `no column "nope"`},
 		{where: "row.s == ", err: "Syntax error"},
-		{where: "row.s + 1 == 2", op: "c", after: row, err: "no such overload"},
-		{where: "op != 't' && row.i32 > 0", op: "t", keep: true}, // truncates pass
+		{where: "row.s + 1 == 2", op: "c", after: row, err: "found no matching overload for '_+_' applied to '(wrapper(string), int)'"}, // known once the shape is
+		{where: "int(row.s) == 2", op: "c", after: row, err: "type conversion error"},                                                   // at evaluation
+		{where: "op != 't' && row.i32 > 0", op: "t", keep: true},                                                                        // truncates pass
 		{where: "row.i32 > 0", op: "d", before: make([]any, len(row)), err: "no such overload"},
 		{where: "row.i32 == null || row.i32 > 0", op: "d", before: make([]any, len(row)), keep: true},
 	}
