@@ -151,7 +151,7 @@ func NewUnwrap(fields []string, d DeleteHandling) (*Unwrap, error) {
 		if f == "op" {
 			u.fields = append(u.fields, unwrapField{
 				col: event.Column{Name: name, Type: event.Type{Kind: event.KindString}},
-				get: func(c *event.Change) any { return string(c.Op) },
+				get: func(c *event.Change) any { return opValue(c.Op) },
 			})
 			continue
 		}
@@ -177,13 +177,32 @@ func NewUnwrap(fields []string, d DeleteHandling) (*Unwrap, error) {
 			col: event.Column{Name: DeletedField, Type: event.Type{Kind: event.KindString}},
 			get: func(c *event.Change) any {
 				if c.Op == event.OpDelete {
-					return "true"
+					return deletedTrue
 				}
-				return "false"
+				return deletedFalse
 			},
 		})
 	}
 	return u, nil
+}
+
+// Values boxed once, not per row.
+var (
+	deletedTrue, deletedFalse any = "true", "false"
+	opValues                      = map[event.Op]any{}
+)
+
+func init() {
+	for _, op := range []event.Op{event.OpRead, event.OpCreate, event.OpUpdate, event.OpDelete, event.OpTruncate} {
+		opValues[op] = string(op)
+	}
+}
+
+func opValue(op event.Op) any {
+	if v, ok := opValues[op]; ok {
+		return v
+	}
+	return string(op)
 }
 
 func (u *Unwrap) Kind() string { return "unwrap" }
