@@ -65,14 +65,14 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 
 // Validate checks a pipeline's source prerequisites.
 func Validate(ctx context.Context, cfg *configs.Pipeline) ([]check.Problem, error) {
-	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
-	if err != nil {
-		return nil, err
-	}
 	if _, err := chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
 		return nil, err
 	}
 	if _, err := sinkSpecsOf(cfg, slog.Default()); err != nil {
+		return nil, err
+	}
+	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
+	if err != nil {
 		return nil, err
 	}
 	return src.Validate(ctx)

@@ -13,7 +13,8 @@ import (
 
 // chainOf builds a transforms list of file; path is its key (transforms,
 // sinks[0].transforms) and prefix the topic prefix routes match. It returns nil for an
-// empty list. Expressions are compiled here, so their errors come at start-up.
+// empty list. Expressions are compiled here, so their errors come at start-up, each a
+// *configs.Error.
 func chainOf(file, path, prefix string, list []configs.Transform) (*transform.Chain, error) {
 	if len(list) == 0 {
 		return nil, nil
@@ -56,7 +57,8 @@ func chainOf(file, path, prefix string, list []configs.Transform) (*transform.Ch
 			err = fmt.Errorf("unknown transform")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, &transform.Error{Path: path, Index: i, Kind: c.Kind, Err: err})
+			// A config error, as configs.Load reports them: file, list, position, kind.
+			return nil, &configs.Error{File: file, Key: fmt.Sprintf("%s[%d] (%s)", path, i, c.Kind), Msg: err.Error()}
 		}
 		ts[i] = t
 	}

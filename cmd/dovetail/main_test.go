@@ -279,6 +279,9 @@ func TestBadInput(t *testing.T) {
 		{"garbage config", []string{"run", "-c", write("garbage.yaml", "\x00{{{ not: [yaml")}, dsn, 2, []string{"garbage.yaml"}},
 		{"unknown key", []string{"validate", "-c", write("typo.yaml", "name: x\nsource:\n  kind: postgres\n  dsn: x\n  tabels: [a.b]\n")}, dsn, 2, []string{"typo.yaml", "source.tabels"}},
 		{"missing file", []string{"run", "-c", filepath.Join(dir, "nope.yaml")}, dsn, 2, []string{"nope.yaml"}},
+		{"bad filter", []string{"run", "-c", write("filter.yaml", badFilter)}, dsn, 2, []string{"filter.yaml: transforms[1] (filter): where \"row.id >\"", "Syntax error"}},
+		{"validate bad filter", []string{"validate", "-c", write("filter2.yaml", badFilter)}, dsn, 2, []string{"filter2.yaml: transforms[1] (filter): where \"row.id >\""}},
+		{"missing salt", []string{"validate", "-c", write("salt.yaml", "name: x\nsource:\n  kind: postgres\n  dsn: x\ntransforms:\n  - hash: { columns: [public.t.c] }\n")}, dsn, 2, []string{"salt.yaml: transforms[0] (hash): salt is required"}},
 		{"unreachable database", []string{"run", "-c", good.write(t)}, "postgres://dovetail:s3cret@127.0.0.1:1/db?connect_timeout=3", 1, []string{"127.0.0.1", "connection refused"}},
 		{"missing table", []string{"run", "-c", missing.write(t)}, dsn, 1, []string{"public.nope"}},
 		{"validate missing table", []string{"validate", "-c", missing.write(t)}, dsn, 1, []string{"public.nope"}},
@@ -304,6 +307,16 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// badFilter is a config whose filter does not compile.
+const badFilter = `name: x
+source:
+  kind: postgres
+  dsn: postgres://127.0.0.1:1/x
+transforms:
+  - skip_ops: [t]
+  - filter: { where: "row.id >" }
+`
 
 // lastError returns the final "dovetail: ..." error of stderr.
 func lastError(stderr string) string {
