@@ -10,10 +10,13 @@
 // names, and the Avro encoder, which caches per *event.Table, registers each output shape
 // once.
 //
-// Transforms never change the change they are given: [Chain.Apply] returns a new change
-// (sharing the input's rows where no step writes to them). Errors name the transform and
-// its position in the list, as "transforms[2] (hash): ...".
+// Transforms are pure: [Chain.Apply] never changes the change it is given and returns a
+// new one (sharing the input's rows where no step writes to them). [Chain.ApplyOwned]
+// gives the same result for a change its caller hands over, changing it in place: the
+// pipeline's way, since copying a change costs more than the transforms. Errors name the
+// transform and its position in the list, as "transforms[2] (hash): ...".
 //
-// The package imports the event model only; configs are turned into transforms by the
-// runtime (package pipelines).
+// Of Dovetail's packages it imports the event model only (filters use
+// github.com/google/cel-go); configs are turned into transforms by the runtime (package
+// pipelines).
 package transform
