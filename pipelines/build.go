@@ -68,14 +68,19 @@ func Validate(ctx context.Context, cfg *configs.Pipeline) ([]check.Problem, erro
 	if _, err := chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
 		return nil, err
 	}
-	if _, err := sinkSpecsOf(cfg, slog.Default()); err != nil {
+	specs, err := sinkSpecsOf(cfg, slog.Default())
+	if err != nil {
 		return nil, err
 	}
 	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
 	if err != nil {
 		return nil, err
 	}
-	return src.Validate(ctx)
+	problems, err := src.Validate(ctx)
+	if err != nil || check.Blocking(problems) {
+		return problems, err
+	}
+	return append(problems, transformProblems(ctx, cfg, specs)...), nil
 }
 
 // endpoints are a pipeline's Kafka brokers and registry, embedded ones started on demand.

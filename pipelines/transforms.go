@@ -1,12 +1,16 @@
 package pipelines
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/dovetail-cdc/dovetail/configs"
+	"github.com/dovetail-cdc/dovetail/internal/check"
 	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/internal/tablepattern"
+	"github.com/dovetail-cdc/dovetail/internal/verify"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/transform"
 )
@@ -110,4 +114,93 @@ func (tt *topicTables) table(topic string, t *event.Table) *event.Table {
 	}
 	tt.tables[k] = out
 	return out
+}
+
+// transformProblems checks the transforms against the source's catalog: every captured
+// table, by its columns and primary key, goes through the source's transforms and then
+// each sink's, so an unknown column (or a key column a transform would drop) is found
+// before the first change. Types are not known here (filters are checked as with dyn
+// columns; their typed check comes with the first change). A source that cannot be
+// read is left to the source's own checks.
+func transformProblems(ctx context.Context, cfg *configs.Pipeline, specs []sinkSpec) []check.Problem {
+	src, err := chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms)
+	if err != nil {
+		return nil // reported by Validate
+	}
+	some := src != nil
+	for _, s := range specs {
+		some = some || s.transforms != nil
+	}
+	if !some {
+		return nil
+	}
+	end := verify.Endpoint{Kind: cfg.Source.Kind, DSN: cfg.Source.DSN.Value()}
+	refs, err := verify.Tables(ctx, end)
+	if err != nil {
+		return nil
+	}
+	var captured []verify.TableRef
+	for _, r := range refs {
+		if tablepattern.Included(cfg.Source.Tables, cfg.Source.ExcludeTables, r.Schema, r.Name, false) {
+			captured = append(captured, r)
+		}
+	}
+	tables, err := verify.Describe(ctx, end, captured)
+	if err != nil {
+		return nil
+	}
+	var problems []check.Problem
+	report := func(err error) {
+		problems = append(problems, check.Problem{Level: check.Error, What: err.Error(),
+			Fix: "name the table's columns as they are, or leave its key columns"})
+	}
+	for _, vt := range tables {
+		t := catalogTable(cfg, vt)
+		if src != nil {
+			if t, err = src.Table(t); err != nil {
+				report(err)
+				continue
+			}
+			if t == nil {
+				continue
+			}
+		}
+		for _, s := range specs {
+			if s.transforms == nil || !s.selection.Includes(t.ID) {
+				continue
+			}
+			if _, err := s.transforms.Table(t); err != nil {
+				report(err)
+			}
+		}
+	}
+	return problems
+}
+
+// catalogTable is a source table as the catalog describes it: names, nullability and the
+// key (the primary key, or the source's key_columns); kinds unknown.
+func catalogTable(cfg *configs.Pipeline, vt *verify.Table) *event.Table {
+	t := &event.Table{ID: event.TableID{Table: vt.Ref.Name}}
+	if cfg.Source.Kind == "postgres" {
+		t.ID.Schema = vt.Ref.Schema
+	} else {
+		t.ID.Database = vt.Ref.Schema
+	}
+	for _, c := range vt.Columns {
+		t.Columns = append(t.Columns, event.Column{Name: c.Name, Optional: c.Nullable})
+	}
+	key := vt.PrimaryKey
+	if len(key) == 0 {
+		for pattern, cols := range cfg.Source.KeyColumns {
+			if tablepattern.Included([]string{pattern}, nil, t.ID.Namespace(), t.ID.Table, false) {
+				key = cols
+			}
+		}
+	}
+	for _, k := range key {
+		if i := t.ColumnIndex(k); i >= 0 {
+			t.Key = append(t.Key, i)
+		}
+	}
+	return t
 }

@@ -190,7 +190,7 @@ func celType(t *event.Type) *cel.Type {
 	case event.KindBytes:
 		return cel.NullableType(cel.BytesType)
 	}
-	return cel.DynType // arrays: a list or null
+	return cel.DynType // arrays (a list or null), and columns of an unknown kind
 }
 
 // filterTable is what evaluations need of a table shape.

@@ -274,7 +274,8 @@ func (tr *Truncate) Kind() string { return "truncate" }
 
 func (tr *Truncate) Bind(t *event.Table) (Step, error) {
 	check := func(c *event.Column) error {
-		if c.Type.Kind != event.KindString && c.Type.Kind != event.KindBytes {
+		// KindInvalid: a shape known by its names only (validate's check of the catalog).
+		if c.Type.Kind != event.KindString && c.Type.Kind != event.KindBytes && c.Type.Kind != event.KindInvalid {
 			return fmt.Errorf("is %s, not a string or bytes column", c.Type.Kind)
 		}
 		return nil

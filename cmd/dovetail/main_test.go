@@ -572,3 +572,41 @@ func TestTwoPipelines(t *testing.T) {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
 	}
 }
+
+// TestValidateTransforms: validate checks the transforms against the source's tables: a
+// column that is not there, or a key column a transform would drop, is an error naming
+// the transform; transforms that fit the tables pass.
+func TestValidateTransforms(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn, `CREATE TABLE orders (id bigint PRIMARY KEY, note text)`, `CREATE TABLE events (at timestamptz, what text)`)
+	for i, tc := range []struct {
+		yaml     string
+		code     int
+		mentions string
+	}{
+		{"transforms:\n  - mask: { columns: [public.orders.nope], with: x }\n", 1,
+			`transforms[0] (mask): public.orders: no column "nope" (columns: id, note)`},
+		{"transforms:\n  - skip_ops: [t]\n  - drop_columns: { columns: [public.orders.id] }\n", 1,
+			"transforms[1] (drop_columns): public.orders: column id is in the table's key"},
+		{"transforms:\n  - rename: { table: public.events, to: log }\nsinks:\n  - name: w\n    kind: duckdb\n    dsn: /nonexistent/w.duckdb\n    transforms:\n      - filter: { where: \"row.wat != 'x'\" }\n", 1,
+			`sinks[0].transforms[0] (filter): public.log: where "row.wat != 'x'": no column "wat"`},
+		{"transforms:\n  - mask: { columns: [public.orders.note], with: x }\n  - filter: { where: \"row.what != 'x'\", tables: [public.events] }\n", 0,
+			"can run"},
+	} {
+		c := newPipelineConfig(t, fmt.Sprintf("validatetransforms%d", i), dsn, "public.orders", "public.events")
+		file := c.write(t)
+		f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(tc.yaml); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r := dovetail(t, dsn, "validate", "-c", file)
+		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.mentions) {
+			t.Errorf("%s: exit %d, want %d naming %q\nstdout: %s\nstderr: %s", tc.yaml, r.code, tc.code, tc.mentions, r.stdout, r.stderr)
+		}
+	}
+}
