@@ -150,6 +150,31 @@ func transformProblems(ctx context.Context, cfg *configs.Pipeline, specs []sinkS
 		return nil
 	}
 	var problems []check.Problem
+	// Tables named without globs must be captured ones, up to the first rename.
+	known := map[string]bool{}
+	for _, r := range captured {
+		known[r.String()] = true
+	}
+	unknownTables := func(path string, list []configs.Transform) bool {
+		for i, t := range list {
+			if t.Kind == "route" || t.Kind == "rename" && t.Rename.Table != "" {
+				return false
+			}
+			for _, name := range namedTables(t) {
+				if !known[name] {
+					problems = append(problems, check.Problem{Level: check.Error,
+						What: fmt.Sprintf("%s[%d] (%s): the source has no captured table %s", path, i, t.Kind, name),
+						Fix:  "name a table source.tables captures"})
+				}
+			}
+		}
+		return true
+	}
+	if unknownTables("transforms", cfg.Transforms) {
+		for i, s := range specs {
+			unknownTables(fmt.Sprintf("sinks[%d].transforms", i), s.cfg.Transforms)
+		}
+	}
 	report := func(err error) {
 		problems = append(problems, check.Problem{Level: check.Error, What: err.Error(),
 			Fix: "name the table's columns as they are, or leave its key columns"})
@@ -203,4 +228,45 @@ func catalogTable(cfg *configs.Pipeline, vt *verify.Table) *event.Table {
 		}
 	}
 	return t
+}
+
+// namedTables returns the tables ("namespace.table") a transform names without globs.
+func namedTables(t configs.Transform) []string {
+	var out []string
+	add := func(p string) {
+		if !strings.ContainsAny(p, "*?[") {
+			out = append(out, p)
+		}
+	}
+	columns := func(cols []string) {
+		for _, c := range cols {
+			if i := strings.LastIndexByte(c, '.'); i > 0 {
+				add(c[:i])
+			}
+		}
+	}
+	switch t.Kind {
+	case "mask":
+		columns(t.Mask.Columns)
+	case "hash":
+		columns(t.Hash.Columns)
+	case "truncate":
+		columns(t.Truncate.Columns)
+	case "drop_columns":
+		columns(t.DropColumns.Columns)
+	case "columns":
+		columns(t.Columns.Include)
+		columns(t.Columns.Exclude)
+	case "rename":
+		columns([]string{t.Rename.Column})
+	case "filter":
+		for _, p := range t.Filter.Tables {
+			add(p)
+		}
+	case "key_columns":
+		for p := range t.KeyColumns {
+			add(p)
+		}
+	}
+	return out
 }

@@ -574,8 +574,8 @@ func TestTwoPipelines(t *testing.T) {
 }
 
 // TestValidateTransforms: validate checks the transforms against the source's tables: a
-// column that is not there, or a key column a transform would drop, is an error naming
-// the transform; transforms that fit the tables pass.
+// table or column that is not there, or a key column a transform would drop, is an error
+// naming the transform; transforms that fit the tables pass.
 func TestValidateTransforms(t *testing.T) {
 	t.Parallel()
 	dsn := testpg.NewDB(t)
@@ -591,10 +591,13 @@ func TestValidateTransforms(t *testing.T) {
 			"transforms[1] (drop_columns): public.orders: column id is in the table's key"},
 		{"transforms:\n  - rename: { table: public.events, to: log }\nsinks:\n  - name: w\n    kind: duckdb\n    dsn: /nonexistent/w.duckdb\n    transforms:\n      - filter: { where: \"row.wat != 'x'\" }\n", 1,
 			`sinks[0].transforms[0] (filter): public.log: where "row.wat != 'x'": no column "wat"`},
+		{"transforms:\n  - hash: { columns: [public.ordrs.note], salt: x }\n", 1,
+			"transforms[0] (hash): the source has no captured table public.ordrs"},
 		{"transforms:\n  - mask: { columns: [public.orders.note], with: x }\n  - filter: { where: \"row.what != 'x'\", tables: [public.events] }\n", 0,
 			"can run"},
 	} {
-		c := newPipelineConfig(t, fmt.Sprintf("validatetransforms%d", i), dsn, "public.orders", "public.events")
+		// public.* captures both tables, so only the catalog knows which tables there are.
+		c := newPipelineConfig(t, fmt.Sprintf("validatetransforms%d", i), dsn, "public.*")
 		file := c.write(t)
 		f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
