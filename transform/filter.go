@@ -162,6 +162,7 @@ func (f *Filter) Bind(t *event.Table) (Step, error) {
 	if ft.prg, err = env.Program(ast, cel.EvalOptions(cel.OptOptimize)); err != nil {
 		return nil, fmt.Errorf("where %q: %w", f.expr, err)
 	}
+	ft.fast = fastFilter(ast, ft)
 	return &filterStep{f: f, t: ft}, nil
 }
 
@@ -203,6 +204,8 @@ type filterTable struct {
 	prg      cel.Program
 	// vars are the column variables ("row.total") and where their values are.
 	vars map[string]columnVar
+	// fast decides the common shapes without CEL's interpreter; nil for others.
+	fast fastPred
 }
 
 // columnVar is a column variable: the image (0 before, 1 after, 2 row) and the column.
@@ -234,6 +237,13 @@ func (s *filterStep) Apply(c *event.Change) (bool, error) {
 	a.table = s.t.tableVal
 	a.source = sourceMap{s: &c.Source}
 	a.vars = s.t.vars
+	if s.t.fast != nil {
+		if r := s.t.fast(a); r != fastUndecided {
+			*a = activation{}
+			s.f.pool.Put(a)
+			return r == fastTrue, nil
+		}
+	}
 	out, _, err := s.t.prg.Eval(a)
 	*a = activation{}
 	s.f.pool.Put(a)
@@ -263,17 +273,20 @@ type activation struct {
 	vars               map[string]columnVar
 }
 
+// image returns a column variable's row: 0 before, 1 after, 2 row.
+func (a *activation) image(i int) []any {
+	switch i {
+	case 0:
+		return a.before.row
+	case 1:
+		return a.after.row
+	}
+	return a.row.row
+}
+
 func (a *activation) ResolveName(name string) (any, bool) {
 	if v, ok := a.vars[name]; ok {
-		var row []any
-		switch v.image {
-		case 0:
-			row = a.before.row
-		case 1:
-			row = a.after.row
-		default:
-			row = a.row.row
-		}
+		row := a.image(v.image)
 		if row == nil {
 			return types.NullValue, true
 		}
