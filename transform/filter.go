@@ -43,6 +43,10 @@ import (
 // row.total == null || row.total > 100 where the column may be null (as the non-key
 // columns of a Postgres delete are without REPLICA IDENTITY FULL). Truncates have no
 // rows and pass every filter (skip_ops drops them).
+//
+// Expressions that compare columns with constants, joined by &&, || and !, are decided
+// without CEL's interpreter where the result is certain (see fastfilter.go); CEL
+// evaluates the rest, and every error.
 type Filter struct {
 	tables tableSet
 	expr   string
