@@ -28,7 +28,7 @@ func TestFastFilter(t *testing.T) {
 		{int32(-7), int64(math.MaxInt64), math.NaN(), float32(math.Inf(1)), big.NewRat(-1, 3), "paid", false},
 		{nil, nil, nil, nil, nil, nil, nil},
 		{event.Unavailable, event.Unavailable, event.Unavailable, event.Unavailable, event.Unavailable, event.Unavailable, event.Unavailable},
-		{int32(6), int64(5), -0.0, float32(-1), big.NewRat(3, 1), "Draft", true},
+		{int32(6), int64(5), math.Copysign(0, -1), float32(-1), big.NewRat(3, 1), "Draft", true},
 	}
 	exprs := []string{
 		"row.i > 5", "row.i >= 5", "row.i < 5", "row.i <= 5", "row.i == 5", "row.i != 5",
