@@ -20,6 +20,9 @@ type Pipeline struct {
 	Kafka          Kafka          `mapstructure:"kafka"`
 	SchemaRegistry SchemaRegistry `mapstructure:"schema_registry"`
 	HTTP           HTTP           `mapstructure:"http"`
+	// Transforms run at the source, before Kafka, in order: what they drop or mask never
+	// reaches Kafka, and they apply to every consumer.
+	Transforms []Transform `mapstructure:"transforms"`
 	// Sinks consume the pipeline's topics and apply the changes to followers.
 	Sinks []Sink `mapstructure:"sinks"`
 }
@@ -57,6 +60,8 @@ type Sink struct {
 	DeadLetterTopic string `mapstructure:"dead_letter_topic"`
 	// History (duckdb) keeps an append-only history table per source table.
 	History bool `mapstructure:"history"`
+	// Transforms run at this sink only, in order, after Tables and ExcludeTables.
+	Transforms []Transform `mapstructure:"transforms"`
 }
 
 // Source configures the capture side.

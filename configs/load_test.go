@@ -198,7 +198,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{file: "sinks_bad.yaml", want: []string{
 			`sinks[1].tabel_name: unknown key (did you mean table_name?)`,
-			`sinks[3]: expected a mapping of name, kind, dsn, tables, exclude_tables, table_name, create_tables, schema_evolution, batch_size, linger, parallelism, group, dead_letter_topic, history, got a string "just a string"`,
+			`sinks[3]: expected a mapping of name, kind, dsn, tables, exclude_tables, table_name, create_tables, schema_evolution, batch_size, linger, parallelism, group, dead_letter_topic, history, transforms, got a string "just a string"`,
 			`sinks[0].kind: "oracle" is not one of postgres, mysql, duckdb`,
 			`sinks[0].dsn: required`,
 			`sinks[1].name: "replica" is also the name of sinks[0]; sink names must differ`,
@@ -280,6 +280,25 @@ func TestLoadErrors(t *testing.T) {
 		}},
 		{file: "mysql_with_postgres.yaml", want: []string{
 			"source.postgres: only read for source.kind postgres; remove it for mysql",
+		}},
+		{file: "transforms_bad.yaml", want: []string{
+			"transforms[8].frobnicate: unknown key (known keys here: mask, hash, truncate, drop_columns, columns, rename, route, filter, skip_ops, key_columns, unwrap)",
+			"transforms[13]: expected a mapping, got null",
+			"transforms[0] (mask): with (a string) or chars (a positive number) is required",
+			"transforms[1] (hash): salt is required",
+			`transforms[2] (hash): algorithm "md5" is not one of sha256, sha512`,
+			`transforms[3] (truncate): column "customers.notes": expected namespace.table.column, each part a name or a glob`,
+			"transforms[3] (truncate): length must be at least 1, got 0",
+			"transforms[4] (drop_columns): columns is required: a list of namespace.table.column",
+			"transforms[5] (mask): table public.custmers is not captured by source.tables / source.exclude_tables",
+			"transforms[6] (unwrap): unwrap runs at sinks only (sinks[].transforms): Kafka's records stay Debezium envelopes",
+			`transforms[7] (skip_ops): operation "x" is not one of c, u, d, t`,
+			"transforms[9]: one transform per list entry, got mask and hash: write each as its own - entry",
+			`transforms[10] (rename): table "public.*": name one table, not a glob`,
+			"transforms[11] (route): regex \"(\": error parsing regexp: missing closing ): `(`",
+			"transforms[12] (filter): where (a CEL expression) is required",
+			`sinks[0].transforms[0] (unwrap): delete_handling "keep" is not one of drop, rewrite, tombstone`,
+			"sinks[0].transforms[1] (rename): to is required",
 		}},
 		{file: "mysql_bad_options.yaml", want: []string{
 			"source.mysql.server_id: 4294967296 is out of range: 1 to 4294967295 (or 0 to derive one from the name)",

@@ -168,10 +168,16 @@ func (d *decoder) validate(p *Pipeline) {
 		d.hostPort("http.listen", p.HTTP.Listen, true)
 	}
 
+	captured := capturedBy(&p.Source)
+	d.transforms("transforms", p.Transforms, false, captured)
+	if renames(p.Transforms) {
+		captured = nil // sinks see the renamed tables
+	}
 	seen := map[string]string{}
 	for i := range p.Sinks {
 		if key := fmt.Sprintf("sinks[%d]", i); !d.failed[key] {
 			d.sink(key, &p.Sinks[i], seen)
+			d.transforms(key+".transforms", p.Sinks[i].Transforms, true, captured)
 		}
 	}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // Encoder turns events into Kafka records (topic, key, value in the Confluent wire format).
@@ -57,6 +58,8 @@ type batcher struct {
 	max        int
 	metrics    *pipelineMetrics
 	log        *slog.Logger
+	// transforms run on each change before it is encoded; nil for none.
+	transforms *transform.Chain
 
 	mu  sync.Mutex // guards cur and known
 	cur *batch
@@ -198,6 +201,20 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.admit(ctx); err != nil {
 		return err
 	}
+	// Counted by the source table, not the transformed one.
+	table, op := c.Table, c.Op
+	if b.transforms != nil {
+		// Sources hand over fresh changes: the transforms change them in place.
+		out, keep, err := b.transforms.ApplyOwned(c)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			b.count(table, op) // a source change, even when no record carries it
+			return nil
+		}
+		c = out
+	}
 	topic, key, value, err := b.enc.Change(ctx, c)
 	if err != nil {
 		return fmt.Errorf("encode %s change of %s: %w", c.Op, c.Table.ID, err)
@@ -205,19 +222,19 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 	if err := b.ensure(ctx, topic); err != nil {
 		return err
 	}
-	b.count(c)
+	b.count(table, op)
 	if c.Op == event.OpDelete && b.tombstones && key != nil {
 		return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value}, kafka.Message{Topic: topic, Key: key})
 	}
 	return b.add(ctx, nil, c.Source.Commit, kafka.Message{Topic: topic, Key: key, Value: value})
 }
 
-// count counts a change in the metrics.
-func (b *batcher) count(c *event.Change) {
-	k := counterKey{c.Table, c.Op}
+// count counts a change of table in the metrics.
+func (b *batcher) count(table *event.Table, op event.Op) {
+	k := counterKey{table, op}
 	ctr, ok := b.counters[k]
 	if !ok {
-		ctr = b.metrics.changes.WithLabelValues(c.Table.ID.String(), string(c.Op))
+		ctr = b.metrics.changes.WithLabelValues(table.ID.String(), string(op))
 		b.counters[k] = ctr
 	}
 	ctr.Inc()

@@ -19,6 +19,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 	"github.com/dovetail-cdc/dovetail/sources/mysql"
 	"github.com/dovetail-cdc/dovetail/sources/postgres"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // ErrUnsupported marks a config the runtime cannot run yet (mysql sources).
@@ -64,11 +65,22 @@ func newSource(cfg *configs.Pipeline, log *slog.Logger) (capture, error) {
 
 // Validate checks a pipeline's source prerequisites.
 func Validate(ctx context.Context, cfg *configs.Pipeline) ([]check.Problem, error) {
+	if _, err := chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
+		return nil, err
+	}
+	specs, err := sinkSpecsOf(cfg, slog.Default())
+	if err != nil {
+		return nil, err
+	}
 	src, err := newSource(cfg, slog.Default().With("pipeline", cfg.Name))
 	if err != nil {
 		return nil, err
 	}
-	return src.Validate(ctx)
+	problems, err := src.Validate(ctx)
+	if err != nil || check.Blocking(problems) {
+		return problems, err
+	}
+	return append(problems, transformProblems(ctx, cfg, specs)...), nil
 }
 
 // endpoints are a pipeline's Kafka brokers and registry, embedded ones started on demand.
@@ -167,12 +179,16 @@ func buildPipeline(ctx context.Context, cfg *configs.Pipeline, role Role, base *
 func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, base *slog.Logger, w *Worker, so *snapshotOptions) error {
 	log := base.With("pipeline", cfg.Name)
 	var src capture
+	var transforms *transform.Chain
 	if role != RoleSinks {
 		var err error
 		if src, err = newSource(cfg, log); err != nil {
 			return err
 		}
 		src = withSnapshot(cfg, src, base, so.only, so.tables, so.terminal)
+		if transforms, err = chainOf(cfg.File, "transforms", cfg.Kafka.TopicPrefix, cfg.Transforms); err != nil {
+			return err
+		}
 	}
 	var sinkSpecs []sinkSpec
 	if role != RoleSource {
@@ -227,6 +243,8 @@ func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, ba
 			Decoder:     schema.NewDecoder(reg),
 			Open:        s.open,
 			Naming:      s.naming,
+			Transforms:  s.transforms,
+			Selection:   s.selection,
 			BatchSize:   s.cfg.BatchSize,
 			Linger:      s.cfg.Linger,
 			Parallelism: s.cfg.Parallelism,
@@ -253,6 +271,7 @@ func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, ba
 		Tombstones:  tombstones,
 		BatchSize:   cfg.Kafka.BatchSize,
 		Linger:      cfg.Kafka.Linger,
+		Transforms:  transforms,
 	}
 	if _, ok := src.(HistoryUser); ok {
 		p.history = &kafkaHistory{brokers: ep.brokers, topic: HistoryTopic(cfg.Name), key: []byte(cfg.Name),

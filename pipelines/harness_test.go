@@ -44,14 +44,16 @@ type harness struct {
 	sinksYAML string
 	// heartbeat is source.heartbeat_interval; "" is 500ms.
 	heartbeat string
-	cfg       *configs.Pipeline
-	w         *pipelines.Worker
-	cancel    context.CancelFunc
-	done      chan struct{} // closed when Run returned, with its error in err
-	err       error
-	brokers   []string
-	regURL    string
-	dec       *schema.Decoder
+	// transformsYAML is appended as the config's (source) transforms: section when set.
+	transformsYAML string
+	cfg            *configs.Pipeline
+	w              *pipelines.Worker
+	cancel         context.CancelFunc
+	done           chan struct{} // closed when Run returned, with its error in err
+	err            error
+	brokers        []string
+	regURL         string
+	dec            *schema.Decoder
 }
 
 var nonIdent = regexp.MustCompile(`[^a-z0-9_]+`)
@@ -98,7 +100,7 @@ schema_registry:
   %s
 http:
   listen: "%s"
-%s`, h.name, h.dataDir, kind, heartbeat, h.extra, kafkaYAML, registryYAML, h.http, h.sinksYAML)
+%s%s`, h.name, h.dataDir, kind, heartbeat, h.extra, kafkaYAML, registryYAML, h.http, h.transformsYAML, h.sinksYAML)
 }
 
 // start runs the pipeline until stop.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	dkafka "github.com/dovetail-cdc/dovetail/internal/kafka"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // Source is a change capture: it streams into h until ctx is done (then it returns nil after
@@ -46,6 +47,9 @@ type Pipeline struct {
 	Linger      time.Duration
 	// DrainTimeout bounds the last flush on shutdown.
 	DrainTimeout time.Duration
+	// Transforms run on every change before it is encoded (the config's transforms);
+	// nil for none.
+	Transforms *transform.Chain
 
 	metrics *pipelineMetrics
 	acked   atomic.Pointer[ackState]
@@ -91,6 +95,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	b := newBatcher(p.Encoder, p.Topics, max(p.Partitions, 1), max(p.Replication, 1),
 		max(p.BatchSize, 1), p.Tombstones, p.metrics, log)
+	b.transforms = p.Transforms
 
 	srcCtx, stopSource := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSource()

@@ -17,10 +17,12 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/dovetail-cdc/dovetail/internal/event"
 	dkafka "github.com/dovetail-cdc/dovetail/internal/kafka"
 	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/schema/registry"
 	"github.com/dovetail-cdc/dovetail/sinks"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // RecordDecoder turns a record's key and value back into a change (schema.Decoder).
@@ -44,6 +46,11 @@ type SinkRunner struct {
 	// Open connects one applier to the target.
 	Open   func(ctx context.Context) (sinks.Target, error)
 	Naming sinks.Naming
+	// Transforms run on each decoded change before it is planned (the sink's
+	// transforms); nil for none. Selection then chooses the tables they see (Naming's
+	// own table filters see the transformed names).
+	Transforms *transform.Chain
+	Selection  sinks.Naming
 
 	BatchSize   int
 	Linger      time.Duration
@@ -58,7 +65,9 @@ type SinkRunner struct {
 	TopicRefresh time.Duration
 
 	metrics *sinkMetrics
-	openMu  sync.Mutex
+	// topicTables names a change's table after its topic (source-side renames).
+	topicTables topicTables
+	openMu      sync.Mutex
 	// assigned is set once a generation of the group has started.
 	assigned atomic.Bool
 }
@@ -105,6 +114,7 @@ func (r *SinkRunner) Run(ctx context.Context) error {
 	if r.metrics == nil {
 		r.metrics = newSinkMetrics(nil, r.Name)
 	}
+	r.topicTables.prefix = r.Prefix
 	par := max(r.Parallelism, 1)
 	appliers := make([]*applier, par)
 	defer func() {
@@ -498,7 +508,13 @@ func (a *applier) prepare(ctx context.Context, batch []message) (*prepared, erro
 			}
 		}
 		if cr.Kind == schema.RecordChange {
-			rec.Change = cr.Change
+			c, err := r.transform(m.tp.Topic, cr.Change)
+			if err != nil {
+				if err := r.reject(ctx, m, err); err != nil {
+					return nil, err
+				}
+			}
+			rec.Change = c
 		}
 		recs = append(recs, rec) // tombstones, messages and rejected records move the offset only
 	}
@@ -507,6 +523,31 @@ func (a *applier) prepare(ctx context.Context, batch []message) (*prepared, erro
 		p.plan = b
 	}
 	return p, nil
+}
+
+// transform names a decoded change's table after its topic and runs the sink's
+// transforms on it; it returns nil for a change that is not applied.
+func (r *SinkRunner) transform(topic string, c *event.Change) (*event.Change, error) {
+	if t := r.topicTables.table(topic, c.Table); t != c.Table {
+		cp := *c
+		cp.Table = t
+		c = &cp
+	}
+	if r.Transforms == nil {
+		return c, nil
+	}
+	if !r.Selection.Includes(c.Table.ID) {
+		return nil, nil
+	}
+	// The decoded change is the runner's: the transforms change it in place.
+	out, keep, err := r.Transforms.ApplyOwned(c)
+	if err != nil {
+		return nil, fmt.Errorf("transform: %w", err)
+	}
+	if !keep {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // apply applies a prepared batch, retrying while the target is unavailable. A batch

@@ -10,6 +10,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/sinks/duckdb"
 	"github.com/dovetail-cdc/dovetail/sinks/mysql"
 	"github.com/dovetail-cdc/dovetail/sinks/postgres"
+	"github.com/dovetail-cdc/dovetail/transform"
 )
 
 // sinkSpec is a sink config checked and turned into what a SinkRunner needs.
@@ -18,6 +19,10 @@ type sinkSpec struct {
 	group  string
 	naming sinks.Naming
 	open   func(ctx context.Context) (sinks.Target, error)
+	// transforms are the sink's transforms, nil for none; selection then holds the
+	// sink's tables and exclude_tables, applied before them (naming has none).
+	transforms *transform.Chain
+	selection  sinks.Naming
 }
 
 // sinkSpecsOf checks a pipeline's sinks beyond what configs can (the table_name
@@ -30,6 +35,15 @@ func sinkSpecsOf(cfg *configs.Pipeline, log *slog.Logger) ([]sinkSpec, error) {
 		naming := sinks.Naming{Template: s.TableName, Tables: s.Tables, ExcludeTables: s.ExcludeTables}
 		if err := naming.Validate(); err != nil {
 			return nil, fmt.Errorf("%s.table_name: %w", key, err)
+		}
+		chain, err := chainOf(cfg.File, fmt.Sprintf("sinks[%d].transforms", i), cfg.Kafka.TopicPrefix, s.Transforms)
+		if err != nil {
+			return nil, err
+		}
+		selection := naming
+		if chain != nil {
+			// The sink's tables are chosen by their names before the transforms rename them.
+			naming.Tables, naming.ExcludeTables = nil, nil
 		}
 		evolution, err := sinks.ParseEvolution(s.SchemaEvolution)
 		if err != nil {
@@ -49,7 +63,7 @@ func sinkSpecsOf(cfg *configs.Pipeline, log *slog.Logger) ([]sinkSpec, error) {
 		if group == "" {
 			group = "dovetail-" + cfg.Name + "-" + s.Name
 		}
-		out = append(out, sinkSpec{cfg: s, group: group, naming: naming, open: open})
+		out = append(out, sinkSpec{cfg: s, group: group, naming: naming, open: open, transforms: chain, selection: selection})
 	}
 	return out, nil
 }

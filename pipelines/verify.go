@@ -64,6 +64,15 @@ func Verify(ctx context.Context, cfg *configs.Pipeline, opts VerifyOptions, out 
 	if len(specs) == 0 {
 		return false, fmt.Errorf("%s: the pipeline has no sinks to verify", cfg.File)
 	}
+	// Followers of transformed changes differ from the source by design.
+	if len(cfg.Transforms) > 0 {
+		return false, fmt.Errorf("%s: verify compares followers with the source's rows, which the pipeline's transforms change: %w", cfg.File, ErrUnsupported)
+	}
+	for _, s := range specs {
+		if s.transforms != nil {
+			return false, fmt.Errorf("%s: sink %s: verify compares followers with the source's rows, which the sink's transforms change (verify the other sinks with --sink): %w", cfg.File, s.cfg.Name, ErrUnsupported)
+		}
+	}
 	for _, p := range opts.Tables {
 		if _, _, err := tablepattern.Split(p, "namespace"); err != nil {
 			return false, fmt.Errorf("--tables: %w", err)

@@ -28,6 +28,15 @@ func loadConfigs(files []string) ([]*configs.Pipeline, error) {
 	return cfgs, nil
 }
 
+// configError marks err as a bad config (exit 2) when it is one: a problem found while
+// building the pipelines, such as a transform's expression that does not compile.
+func configError(err error) error {
+	if ce := new(configs.Error); errors.As(err, &ce) {
+		return usageError{err}
+	}
+	return err
+}
+
 func newRunCmd() *cobra.Command {
 	var files []string
 	var role, httpListen string
@@ -54,7 +63,7 @@ the sources.`,
 			ctx := cmd.Context()
 			w, err := pipelines.BuildRole(ctx, cfgs, r, slog.Default())
 			if err != nil {
-				return err
+				return configError(err)
 			}
 			if cmd.Flags().Changed("http-listen") {
 				w.HTTPListen = httpListen
@@ -90,6 +99,9 @@ func newValidateCmd() *cobra.Command {
 					fmt.Fprintf(out, "# %s\n%s\n", cfg.File, cfg.Redacted())
 				}
 				problems, err := pipelines.Validate(cmd.Context(), cfg)
+				if ce := new(configs.Error); errors.As(err, &ce) {
+					return usageError{err} // names its file already
+				}
 				if err != nil {
 					return fmt.Errorf("%s: %w", cfg.File, err)
 				}

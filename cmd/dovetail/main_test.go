@@ -282,6 +282,9 @@ func TestBadInput(t *testing.T) {
 		{"garbage config", []string{"run", "-c", write("garbage.yaml", "\x00{{{ not: [yaml")}, dsn, 2, []string{"garbage.yaml"}},
 		{"unknown key", []string{"validate", "-c", write("typo.yaml", "name: x\nsource:\n  kind: postgres\n  dsn: x\n  tabels: [a.b]\n")}, dsn, 2, []string{"typo.yaml", "source.tabels"}},
 		{"missing file", []string{"run", "-c", filepath.Join(dir, "nope.yaml")}, dsn, 2, []string{"nope.yaml"}},
+		{"bad filter", []string{"run", "-c", write("filter.yaml", badFilter)}, dsn, 2, []string{"filter.yaml: transforms[1] (filter): where \"row.id >\"", "Syntax error"}},
+		{"validate bad filter", []string{"validate", "-c", write("filter2.yaml", badFilter)}, dsn, 2, []string{"filter2.yaml: transforms[1] (filter): where \"row.id >\""}},
+		{"missing salt", []string{"validate", "-c", write("salt.yaml", "name: x\nsource:\n  kind: postgres\n  dsn: x\ntransforms:\n  - hash: { columns: [public.t.c] }\n")}, dsn, 2, []string{"salt.yaml: transforms[0] (hash): salt is required"}},
 		{"unreachable database", []string{"run", "-c", good.write(t)}, "postgres://dovetail:s3cret@127.0.0.1:1/db?connect_timeout=3", 1, []string{"127.0.0.1", "connection refused"}},
 		{"missing table", []string{"run", "-c", missing.write(t)}, dsn, 1, []string{"public.nope"}},
 		{"validate missing table", []string{"validate", "-c", missing.write(t)}, dsn, 1, []string{"public.nope"}},
@@ -307,6 +310,16 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// badFilter is a config whose filter does not compile.
+const badFilter = `name: x
+source:
+  kind: postgres
+  dsn: postgres://127.0.0.1:1/x
+transforms:
+  - skip_ops: [t]
+  - filter: { where: "row.id >" }
+`
 
 // lastError returns the final "dovetail: ..." error of stderr.
 func lastError(stderr string) string {
@@ -560,5 +573,46 @@ func TestTwoPipelines(t *testing.T) {
 	<-w.done
 	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("exit code %d after SIGTERM, want 0", code)
+	}
+}
+
+// TestValidateTransforms: validate checks the transforms against the source's tables: a
+// table or column that is not there, or a key column a transform would drop, is an error
+// naming the transform; transforms that fit the tables pass.
+func TestValidateTransforms(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn, `CREATE TABLE orders (id bigint PRIMARY KEY, note text)`, `CREATE TABLE events (at timestamptz, what text)`)
+	for i, tc := range []struct {
+		yaml     string
+		code     int
+		mentions string
+	}{
+		{"transforms:\n  - mask: { columns: [public.orders.nope], with: x }\n", 1,
+			`transforms[0] (mask): public.orders: no column "nope" (columns: id, note)`},
+		{"transforms:\n  - skip_ops: [t]\n  - drop_columns: { columns: [public.orders.id] }\n", 1,
+			"transforms[1] (drop_columns): public.orders: column id is in the table's key"},
+		{"transforms:\n  - rename: { table: public.events, to: log }\nsinks:\n  - name: w\n    kind: duckdb\n    dsn: /nonexistent/w.duckdb\n    transforms:\n      - filter: { where: \"row.wat != 'x'\" }\n", 1,
+			`sinks[0].transforms[0] (filter): public.log: where "row.wat != 'x'": no column "wat"`},
+		{"transforms:\n  - hash: { columns: [public.ordrs.note], salt: x }\n", 1,
+			"transforms[0] (hash): the source has no captured table public.ordrs"},
+		{"transforms:\n  - mask: { columns: [public.orders.note], with: x }\n  - filter: { where: \"row.what != 'x'\", tables: [public.events] }\n", 0,
+			"can run"},
+	} {
+		// public.* captures both tables, so only the catalog knows which tables there are.
+		c := newPipelineConfig(t, fmt.Sprintf("validatetransforms%d", i), dsn, "public.*")
+		file := c.write(t)
+		f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString(tc.yaml); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		r := dovetail(t, dsn, "validate", "-c", file)
+		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.mentions) {
+			t.Errorf("%s: exit %d, want %d naming %q\nstdout: %s\nstderr: %s", tc.yaml, r.code, tc.code, tc.mentions, r.stdout, r.stderr)
+		}
 	}
 }

@@ -223,7 +223,8 @@ type Message struct {
 
 // Handler receives a source's output in source order. Its methods block for backpressure.
 type Handler interface {
-	// Change hands over one row change.
+	// Change hands over one row change. The handler owns c from then on and may change
+	// it and its rows (transforms do): a source never touches a Change it handed over.
 	Change(ctx context.Context, c *Change) error
 	// Message hands over a logical decoding message that is not a heartbeat.
 	Message(ctx context.Context, m *Message) error

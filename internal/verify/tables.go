@@ -62,3 +62,22 @@ func (r *myReader) Tables(ctx context.Context) ([]TableRef, error) {
 	}
 	return out, nil
 }
+
+// Describe describes the tables refs of e: their columns and primary keys (`dovetail
+// validate` checks the columns transforms name with it).
+func Describe(ctx context.Context, e Endpoint, refs []TableRef) ([]*Table, error) {
+	r, err := e.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := make([]*Table, 0, len(refs))
+	for _, ref := range refs {
+		t, err := r.Table(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
