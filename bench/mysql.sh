@@ -32,7 +32,9 @@
 #
 # Environment: BENCH_ROWS (default 1000000), BENCH_BIG_ROWS (default BENCH_ROWS), BENCH_TX
 # (rows per transaction, default 1000), BENCH_REPEAT (how often each phase's reads run in
-# turn, default 3; the run with the median ratio is reported), DOVETAIL_BIN (default: built from this tree into the
+# turn, default 3; the run with the median ratio is reported), BENCH_TRANSFORMS=1 (each
+# run also drains with a chain of five source transforms and reports the throughput it
+# keeps), DOVETAIL_BIN (default: built from this tree into the
 # temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md alone,
 # BENCH_ORDER=dovetail-first runs Dovetail before mariadb-binlog, BENCH_PROFILE=1 records
 # Dovetail's timed runs with `perf record -g` (perf-phase<N>.data in the temp dir, which is
@@ -48,9 +50,11 @@ BIG=${BENCH_BIG_ROWS:-$ROWS}
 TX=${BENCH_TX:-1000}
 RECORD=${BENCH_RECORD:-1}
 REPEAT=${BENCH_REPEAT:-3}
+TRANSFORMS=${BENCH_TRANSFORMS:-0}
 cmdline="make bench-mysql"
 [ "$ROWS" = 1000000 ] && [ "$BIG" = 1000000 ] && [ "$TX" = 1000 ] || cmdline="BENCH_ROWS=$ROWS BENCH_BIG_ROWS=$BIG BENCH_TX=$TX make bench-mysql"
 [ "$REPEAT" = 3 ] || cmdline="BENCH_REPEAT=$REPEAT $cmdline"
+[ "$TRANSFORMS" = 0 ] || cmdline="BENCH_TRANSFORMS=1 $cmdline"
 
 # The workload: of ROWS changes, 60% inserts, 30% updates, 10% deletes (of inserted rows).
 INS=$((ROWS * 6 / 10))
@@ -171,6 +175,18 @@ http:
   listen: 127.0.0.1:$hport
 YAML
 export BENCH_MYSQL_DSN=$DSN
+# With BENCH_TRANSFORMS=1 each run also drains with this config: the same pipeline with a
+# chain of five source transforms (issue 6's benchmark chain), from the same stored
+# position, to measure what the chain costs end to end.
+txcfg=$tmp/bench-transforms.yaml
+{ cat "$cfg"; cat <<'YAML'; } >"$txcfg"
+transforms:
+  - filter: { tables: [bench.bench_*], where: "row.code != 'draft' && row.qty >= 0" }
+  - mask: { columns: [bench.bench_*.label], with: "****" }
+  - hash: { columns: [bench.bench_*.ref], salt: pepper }
+  - drop_columns: { columns: [bench.bench_*.attrs] }
+  - rename: { table: bench.bench_rows, to: rows_v2 }
+YAML
 metrics() { curl -fsS "http://127.0.0.1:$hport/metrics" 2>/dev/null || true; }
 # metric NAME: the sum of a metric's samples of the bench pipeline, as an integer.
 metric() { metrics | awk -v m="$1" '$1 ~ "^"m"[{ ]" || $1 == m { s += $NF } END { printf "%.0f\n", s }'; }
@@ -178,7 +194,7 @@ metric() { metrics | awk -v m="$1" '$1 ~ "^"m"[{ ]" || $1 == m { s += $NF } END 
 # start_dovetail [PERFDATA]: starts dovetail in the background (recorded by perf into
 # PERFDATA when given).
 start_dovetail() {
-  "$bin" run -c "$cfg" >>"$tmp/dovetail.log" 2>&1 &
+  "$bin" run -c "${run_cfg:-$cfg}" >>"$tmp/dovetail.log" 2>&1 &
   dv_pid=$!
   [ -z "${1:-}" ] || perf record -q -F 999 -g -p "$dv_pid" -o "$1" >>"$tmp/perf.log" 2>&1 &
 }
@@ -327,6 +343,14 @@ drains() {
       drain_verbose "$@"; drain_plain "$@"; drain_dovetail "$@"
     fi
     for v in $vars; do eval "${v}${ph}_$r=\$${v}${ph}"; done
+    if [ "$TRANSFORMS" = 1 ]; then
+      rm -rf "$tmp/dovetail-data"
+      cp -a "$tmp/dovetail-data.pre" "$tmp/dovetail-data"
+      log "phase $ph: the same with the five transforms"
+      run_cfg=$txcfg drain_dovetail "$@"
+      eval "dvx${ph}_$r=\$dv$ph dvxcpu${ph}_$r=\$dvcpu$ph"
+      for v in $vars; do eval "${v}${ph}=\$${v}${ph}_$r"; done
+    fi
     ratios+="$r $(awk -v a="$(eval echo "\$mbv$ph")" -v b="$(eval echo "\$dv$ph")" 'BEGIN { printf "%.2f", a / b }')
 "
   done
@@ -335,6 +359,17 @@ drains() {
   pick=$(printf '%s' "$ratios" | sort -k2,2n | awk -v n="$REPEAT" 'NR == int((n + 1) / 2) { print $1 }')
   for v in $vars; do eval "${v}${ph}=\$${v}${ph}_$pick"; done
   eval "runs$ph='$(printf '%s' "$ratios" | awk '{ printf "%s%s", sep, $2; sep = ", " }')'"
+  if [ "$TRANSFORMS" = 1 ]; then
+    # Throughput with the chain as a share of without it, run by run; the median.
+    local shares=
+    for r in $(seq 1 "$REPEAT"); do
+      shares+="$(awk -v a="$(eval echo "\$dv${ph}_$r")" -v b="$(eval echo "\$dvx${ph}_$r")" 'BEGIN { printf "%.3f", a / b }') "
+    done
+    eval "txshares$ph='$(echo $shares | tr ' ' '\n' | awk '{ printf "%s%s", sep, $1; sep = ", " }')'"
+    eval "txshare$ph=$(echo $shares | tr ' ' '\n' | sort -n | awk -v n="$REPEAT" 'NR == int((n + 1) / 2)')"
+    eval "txcpu$ph='$(for r in $(seq 1 "$REPEAT"); do printf '%s/%s ' "$(eval echo "\$dvcpu${ph}_$r")" "$(eval echo "\$dvxcpu${ph}_$r")"; done)'"
+    log "phase $ph: throughput with the five transforms, share of without, by run: $(eval echo "\$txshares$ph")"
+  fi
   [ "$REPEAT" = 1 ] || log "phase $ph: ratios of the runs: $(eval echo "\$runs$ph"); reporting run $pick"
 }
 drain_verbose() {
@@ -461,6 +496,29 @@ Aim "resident memory under 200 MB through a single $BIG-row transaction" (judged
 process peak, VmHWM, embedded broker and registry included): **$aim_mem** ($peak_mb MB).
 EOF
 )
+if [ "$TRANSFORMS" = 1 ]; then
+  cost1=$(awk -v s="$txshare1" 'BEGIN { printf "%.1f", (1 - s) * 100 }')
+  cost2=$(awk -v s="$txshare2" 'BEGIN { printf "%.1f", (1 - s) * 100 }')
+  aim_tx=no
+  awk -v a="$cost1" -v b="$cost2" 'BEGIN { exit !(a < 10 && b < 10) }' && aim_tx=yes
+  section+="
+
+With \`BENCH_TRANSFORMS=1\`, each run also drained the same binlog with the pipeline's
+config plus a chain of five source transforms (issue 6's benchmark chain), from the same
+stored position:
+
+\`\`\`yaml
+$(sed -n '/^transforms:/,$p' "$txcfg")
+\`\`\`
+
+| Dovetail with the five transforms | phase 1 | phase 2 |
+| --- | --- | --- |
+| throughput as a share of without, median (by run) | **$txshare1** ($txshares1) | **$txshare2** ($txshares2) |
+| CPU seconds without / with, by run | $txcpu1 | $txcpu2 |
+
+Aim (issue 6) \"the chain must cost less than 10% of end-to-end throughput\": **$aim_tx**
+(${cost1}% and ${cost2}%)."
+fi
 
 echo
 echo "$section"
