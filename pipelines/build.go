@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/dovetail-cdc/dovetail/configs"
@@ -195,6 +196,19 @@ func buildPipelineWith(ctx context.Context, cfg *configs.Pipeline, role Role, ba
 		var err error
 		if sinkSpecs, err = sinkSpecsOf(cfg, log); err != nil {
 			return err
+		}
+	}
+	if role != RoleSinks {
+		// An unknown table or column in a transform is a config error at start-up, as in
+		// `dovetail validate`, not a stop at the table's first change.
+		var msgs []string
+		for _, p := range transformProblems(ctx, cfg, sinkSpecs) {
+			if p.Level == check.Error {
+				msgs = append(msgs, p.What+" ("+p.Fix+")")
+			}
+		}
+		if len(msgs) > 0 {
+			return &configs.Error{File: cfg.File, Msg: strings.Join(msgs, "; ")}
 		}
 	}
 	var ep *endpoints

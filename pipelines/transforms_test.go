@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -476,5 +477,39 @@ func TestTransformsSinkErrors(t *testing.T) {
 			}
 			h.waitFor("the row the filter passed", func() bool { return equalRows(pgRows(t, dst, `SELECT id, v FROM items`), []string{"1|one"}) })
 		})
+	}
+}
+
+// TestTransformsUnknownColumnAtStart: with the source's catalog readable, a transform
+// naming a column or table the source does not have fails `run` at start-up, as
+// `validate` does, naming the transform and its place in the list.
+func TestTransformsUnknownColumnAtStart(t *testing.T) {
+	t.Parallel()
+	dsn := testpg.NewDB(t)
+	testpg.Exec(t, dsn, `CREATE TABLE t (id int PRIMARY KEY, c text)`)
+	for _, tc := range []struct{ yaml, want string }{
+		{"transforms:\n  - skip_ops: [t]\n  - mask: { columns: [public.t.nope], with: x }\n", "transforms[1] (mask)"},
+		{"transforms:\n  - hash: { columns: [public.missing.c], salt: s }\n", "transforms[0] (hash): the source has no captured table public.missing"},
+		{"transforms:\n  - drop_columns: { columns: [public.t.id] }\n", "transforms[0] (drop_columns)"},
+	} {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "p.yaml")
+		cfg := fmt.Sprintf("name: p\ndata_dir: %s\nsource:\n  kind: postgres\n  dsn: ${TEST_DSN}\n  tables: [public.*]\nkafka:\n  listen: 127.0.0.1:0\nschema_registry:\n  listen: 127.0.0.1:0\nhttp:\n  listen: \"\"\n%s", dir, tc.yaml)
+		if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := configs.Load(file, func(k string) (string, bool) { return dsn, k == "TEST_DSN" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := pipelines.Build(context.Background(), []*configs.Pipeline{p}, slog.New(slog.DiscardHandler))
+		if err == nil {
+			w.Close()
+			t.Fatalf("%s: Build succeeded", tc.yaml)
+		}
+		var ce *configs.Error
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v (a config error: %v); want it to name %q", tc.yaml, err, ce != nil, tc.want)
+		}
 	}
 }
