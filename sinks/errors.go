@@ -66,14 +66,15 @@ func Unavailable(err error) bool {
 
 // DDLConflict reports whether err, from a CREATE TABLE or ALTER TABLE ... ADD COLUMN,
 // says another transaction made the same change first: Postgres duplicate_table (42P07),
-// duplicate_column (42701), or a unique violation of its catalogs (23505, when both
-// create at once); MySQL 1050 (table exists) and 1060 (duplicate column); and the same
+// duplicate_column (42701), duplicate_object (42710: the row type of a table another
+// transaction created at the same moment) or a unique violation of its catalogs (23505,
+// when both create at once); MySQL 1050 (table exists) and 1060 (duplicate column); and the same
 // words from engines without codes.
 func DDLConflict(err error) bool {
 	var st interface{ SQLState() string }
 	if errors.As(err, &st) {
 		switch st.SQLState() {
-		case "42P07", "42701", "23505":
+		case "42P07", "42701", "42710", "23505":
 			return true
 		}
 		return false

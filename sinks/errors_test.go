@@ -51,6 +51,7 @@ func TestDDLConflict(t *testing.T) {
 		want bool
 	}{
 		{sqlState("42P07"), true},
+		{sqlState("42710"), true},
 		{sqlState("23505"), true},
 		{sqlState("42601"), false},
 		{&gmysql.MyError{Code: 1050}, true},

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -20,28 +21,56 @@ import (
 // their own, so that they can load rows through DuckDB's query appender (bulkTx): a
 // batch's upserts become one columnar load and one INSERT ... SELECT, not hundreds of
 // multi-row statements whose parameters DuckDB binds one by one.
+//
+// The transactions of every sink on the file run one at a time (writes): DuckDB writes
+// a file from one process with optimistic concurrency, so concurrent transactions on a
+// table only conflict and retry, and concurrent appender loads, DDL and commits on one
+// table crashed DuckDB 1.5 (SIGSEGV in COMMIT) under the race detector.
 type bulkDB struct {
 	sqlapply.DB
-	pool *sql.DB
+	pool   *sql.DB
+	writes *sync.Mutex
 }
 
-func newBulkDB(pool *sql.DB) bulkDB { return bulkDB{DB: sqlapply.SQLDB(pool), pool: pool} }
+func newBulkDB(pool *sql.DB, writes *sync.Mutex) bulkDB {
+	return bulkDB{DB: sqlapply.SQLDB(pool), pool: pool, writes: writes}
+}
 
 func (d bulkDB) Begin(ctx context.Context) (sqlapply.Tx, error) {
+	d.writes.Lock()
 	c, err := d.pool.Conn(ctx)
 	if err != nil {
+		d.writes.Unlock()
 		return nil, err
 	}
 	if _, err := c.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		discard(c)
+		d.writes.Unlock()
 		return nil, err
 	}
-	return &bulkTx{c: c}, nil
+	return &bulkTx{c: c, writes: d.writes}, nil
 }
 
-// bulkTx is a transaction begun with BEGIN on a connection it holds until it ends.
+// bulkTx is a transaction begun with BEGIN on a connection it holds until it ends, with
+// the file's write turn.
 type bulkTx struct {
-	c *sql.Conn
+	c      *sql.Conn
+	writes *sync.Mutex
+	ended  bool
+}
+
+// end gives the connection back (or discards it) and the write turn, once.
+func (t *bulkTx) end(bad bool) {
+	if t.ended {
+		return
+	}
+	t.ended = true
+	if bad {
+		discard(t.c)
+	} else {
+		_ = t.c.Close()
+	}
+	t.writes.Unlock()
 }
 
 var _ sqlapply.BulkTx = (*bulkTx)(nil)
@@ -64,24 +93,23 @@ type sqlRows struct{ *sql.Rows }
 func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // Commit commits; a commit DuckDB refuses (a conflict) has rolled the transaction back.
+// Whatever state a failed commit left, the connection does not go back to the pool.
 func (t *bulkTx) Commit(ctx context.Context) error {
-	_, err := t.c.ExecContext(ctx, "COMMIT")
-	if err != nil {
-		// Whatever state the failed commit left, the connection must not go back to
-		// the pool inside a transaction.
-		discard(t.c)
-		return err
+	if t.ended {
+		return sql.ErrTxDone
 	}
-	return t.c.Close()
+	_, err := t.c.ExecContext(ctx, "COMMIT")
+	t.end(err != nil)
+	return err
 }
 
 func (t *bulkTx) Rollback(ctx context.Context) error {
-	_, err := t.c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-	if err != nil {
-		discard(t.c)
-		return err
+	if t.ended {
+		return sql.ErrTxDone
 	}
-	return t.c.Close()
+	_, err := t.c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	t.end(err != nil)
+	return err
 }
 
 // discard closes c and keeps the pool from reusing its connection.

@@ -18,7 +18,7 @@ func TestBulkInsert(t *testing.T) {
 	t.Parallel()
 	tg := newTarget(t, newPath(t), sinks.Options{}, false)
 	exec(t, tg, `CREATE TABLE b (id BIGINT PRIMARY KEY, n INTEGER, d DECIMAL(12,2), ts TIMESTAMPTZ, t_at TIMESTAMPTZ, raw BLOB, note VARCHAR, tags VARCHAR[])`)
-	db := newBulkDB(tg.file.db)
+	db := newBulkDB(tg.file.db, &tg.file.writes)
 	ctx := sinktest.Ctx(t)
 	at := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
 	insert := func(commit bool, suffix string, rows ...[]any) error {

@@ -48,7 +48,7 @@ func New(ctx context.Context, path string, opts sinks.Options, history bool, log
 	if f.d.NoJSON {
 		logger.Warn("duckdb: the json extension does not load; JSON columns are VARCHAR", "sink", opts.Name, "path", path)
 	}
-	t, err := sqlapply.New(ctx, newBulkDB(f.db), f.d, opts, logger)
+	t, err := sqlapply.New(ctx, newBulkDB(f.db, &f.writes), f.d, opts, logger)
 	if err != nil {
 		f.release()
 		return nil, fmt.Errorf("duckdb sink %s: %w", opts.Name, classify(err))
@@ -88,6 +88,8 @@ type file struct {
 	d        Dialect
 	refs     int  // guarded by files.mu
 	readOnly bool // opened by a verify reader with nobody writing it in this process
+	// writes orders the sinks' transactions on the file one at a time (see bulkDB).
+	writes sync.Mutex
 }
 
 // files are the DuckDB files open in this process, by absolute path. DuckDB allows one
