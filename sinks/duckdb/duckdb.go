@@ -32,11 +32,11 @@ var _ sinks.Target = (*Target)(nil)
 // (the target table's name with HistorySuffix, see docs/SINKS.md), in the same
 // transaction. logger may be nil.
 //
-// Targets on the same file in one process share one database instance: DuckDB lets one
-// process write a file, and gives concurrent transactions in that process optimistic
-// concurrency; a transaction that loses a conflict fails with an error sinks.Unavailable
-// reports, and the runtime retries it. Another process that holds the file makes New
-// fail, with an error sinks.Unavailable also reports.
+// Targets on the same file in one process share one database instance (DuckDB lets one
+// process write a file) and take turns: one transaction at a time per file (see
+// bulkDB). A transaction that still loses a conflict fails with an error
+// sinks.Unavailable reports, and the runtime retries it. Another process that holds the
+// file makes New fail, with an error sinks.Unavailable also reports.
 func New(ctx context.Context, path string, opts sinks.Options, history bool, logger *slog.Logger) (*Target, error) {
 	if logger == nil {
 		logger = slog.Default()
