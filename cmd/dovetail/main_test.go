@@ -28,7 +28,11 @@ import (
 // TestMain starts the shared Postgres and MariaDB servers (or uses the ones scripts/test.sh
 // names) for every test of the package.
 func TestMain(m *testing.M) {
-	os.Exit(testpg.With(func() int { return testmaria.With(m.Run) }))
+	code := testpg.With(func() int { return testmaria.With(m.Run) })
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath)) // the binary built for this run
+	}
+	os.Exit(code)
 }
 
 var (
