@@ -25,7 +25,8 @@ import (
 // The transactions of every sink on the file run one at a time (writes): DuckDB writes
 // a file from one process with optimistic concurrency, so concurrent transactions on a
 // table only conflict and retry, and concurrent appender loads, DDL and commits on one
-// table crashed DuckDB 1.5 (SIGSEGV in COMMIT) under the race detector.
+// table crashed DuckDB (duckdb-go-bindings v0.10506.0: SIGSEGV in COMMIT) under the race
+// detector.
 type bulkDB struct {
 	sqlapply.DB
 	pool   *sql.DB
@@ -85,12 +86,8 @@ func (t *bulkTx) Query(ctx context.Context, query string, args ...any) (sqlapply
 	if err != nil {
 		return nil, err
 	}
-	return sqlRows{rows}, nil
+	return sqlapply.SQLRows(rows), nil
 }
-
-type sqlRows struct{ *sql.Rows }
-
-func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // Commit commits; a commit DuckDB refuses (a conflict) has rolled the transaction back.
 // Whatever state a failed commit left, the connection does not go back to the pool.

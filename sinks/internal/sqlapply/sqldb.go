@@ -49,6 +49,10 @@ func (t sqlTx) Query(ctx context.Context, query string, args ...any) (Rows, erro
 func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
 func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
 
+// SQLRows adapts database/sql rows to Rows, for engines whose transactions are their own
+// (see BulkTx) but whose rows come from database/sql.
+func SQLRows(rows *sql.Rows) Rows { return sqlRows{rows} }
+
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
