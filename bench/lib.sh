@@ -50,6 +50,15 @@ ticks() {
   done
   echo "$n"
 }
+# ticks_reaped PID: ticks_of PID plus those of its children that exited and were waited
+# for (a postmaster's finished backends).
+ticks_reaped() {
+  local st
+  read -r st 2>/dev/null <"/proc/$1/stat" || { echo 0; return; }
+  st=${st##*) }
+  set -- $st
+  echo $(( ${12} + ${13} + ${14} + ${15} ))
+}
 tsecs() { awk -v a="$1" -v b="$2" -v t="$tick" 'BEGIN { printf "%.2f", (b - a) / t }'; }
 
 # dovetail_bin: $DOVETAIL_BIN, or dovetail built from this tree into $tmp; sets $bin.

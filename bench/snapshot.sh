@@ -24,7 +24,9 @@
 # Environment: BENCH_ROWS (default 10000000), BENCH_READERS (default 2), BENCH_CHUNK
 # (snapshot_chunk_rows, default: the config's), DOVETAIL_BIN (default: built from this tree
 # into the temp dir), BENCH_KEEP=1 keeps the temp dir, BENCH_RECORD=0 leaves BENCHMARKS.md
-# alone, BENCH_ENGINES (default "postgres mysql"). Everything it starts is stopped on
+# alone, BENCH_ENGINES (default "postgres mysql"), BENCH_PROFILE=1 turns on http.pprof and
+# saves a CPU profile of each Dovetail run (its first BENCH_PROFILE_SECONDS, default 15) as
+# cpu-ENGINE.pprof in the temp dir, which is then kept. Everything it starts is stopped on
 # exit, failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,8 @@ ROWS=${BENCH_ROWS:-10000000}
 READERS=${BENCH_READERS:-2}
 CHUNK=${BENCH_CHUNK:-}
 RECORD=${BENCH_RECORD:-1}
+PROFILE=${BENCH_PROFILE:-0}
+[ "$PROFILE" = 1 ] && BENCH_KEEP=1
 ENGINES=${BENCH_ENGINES:-postgres mysql}
 knobs=
 [ "$ROWS" = 10000000 ] || knobs+="BENCH_ROWS=$ROWS "
@@ -77,7 +81,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # snapshot ENGINE DSN TABLE: runs `dovetail snapshot` on TABLE of ENGINE; sets dv_secs,
-# dv_cpu, dv_rss_mb, dv_records.
+# dv_cpu, dv_scpu (the server's CPU seconds meanwhile), dv_rss_mb, dv_records.
 snapshot() {
   local engine=$1 dsn=$2 table=$3 name=snap_$1
   local bport rport hport cfg extra=
@@ -101,12 +105,21 @@ schema_registry:
   listen: 127.0.0.1:$rport
 http:
   listen: 127.0.0.1:$hport
+  pprof: $([ "$PROFILE" = 1 ] && echo true || echo false)
 YAML
   local log=$tmp/dovetail-$engine.log tf=$tmp/time-$engine.txt cf=$tmp/cpu-$engine
-  local t0 t1 last=0 m
+  local t0 t1 last=0 m s0
+  s0=$(ticks_reaped "$spid")
   t0=$(now)
   BENCH_SNAPSHOT_DSN=$dsn /usr/bin/time -f '%M %U %S' -o "$tf" "$bin" snapshot -c "$cfg" >"$log" 2>&1 &
   dv_pid=$!
+  if [ "$PROFILE" = 1 ]; then
+    (until curl -fsS -o "$tmp/cpu-$engine.pprof" \
+      "http://127.0.0.1:$hport/debug/pprof/profile?seconds=${BENCH_PROFILE_SECONDS:-15}" 2>/dev/null; do
+      kill -0 "$dv_pid" 2>/dev/null || exit 0
+      nap 0.05
+    done) &
+  fi
   while kill -0 "$dv_pid" 2>/dev/null; do
     m=$(curl -fsS "http://127.0.0.1:$hport/metrics" 2>/dev/null |
       awk '$1 ~ /^dovetail_kafka_records_total[{ ]/ { s += $NF } END { printf "%.0f\n", s }' || true)
@@ -117,6 +130,7 @@ YAML
   wait "$dv_pid" || rc=$?
   t1=$(now)
   dv_pid=
+  dv_scpu=$(tsecs "$s0" "$(ticks_reaped "$spid")")
   [ $rc -eq 0 ] || { echo "bench: dovetail snapshot of $engine exited $rc" >&2; tail -20 "$log" >&2; exit 1; }
   dv_secs=$(elapsed "$t0" "$t1")
   read -r kb user sys <"$tf"
@@ -134,13 +148,14 @@ YAML
   fi
 }
 
-declare -A ref_secs ref_cpu dv_s dv_c dv_r dv_n ver
+declare -A ref_secs ref_cpu ref_scpu dv_s dv_c dv_sc dv_r dv_n ver
 for engine in $ENGINES; do
   case $engine in
   postgres)
     log "starting Postgres under $pgdir"
     DSN=$(scripts/pg-server.sh start "$pgdir")
     pg_started=1
+    spid=$(head -1 "$pgdir/data/postmaster.pid")
     psql() { command psql "$DSN" -qAtX -v ON_ERROR_STOP=1 "$@"; }
     ver[$engine]=$(psql -c 'SHOW server_version')
     log "filling bench.snap_rows with $ROWS rows"
@@ -167,14 +182,15 @@ FROM generate_series(1, $ROWS) g;
 VACUUM ANALYZE bench.snap_rows;
 SQL
     log "psql \\copy bench.snap_rows TO /dev/null"
-    c0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/self/stat)
+    s0=$(ticks_reaped "$spid")
     t0=$(now)
     /usr/bin/time -f '%U %S' -o "$tmp/time-psql.txt" psql "$DSN" -qAtX -v ON_ERROR_STOP=1 -c '\copy bench.snap_rows TO /dev/null'
     t1=$(now)
+    ref_scpu[$engine]=$(tsecs "$s0" "$(ticks_reaped "$spid")")
     ref_secs[$engine]=$(elapsed "$t0" "$t1")
     read -r user sys <"$tmp/time-psql.txt"
     ref_cpu[$engine]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-    log "  ${ref_secs[$engine]}s, $(rate "$ROWS" "${ref_secs[$engine]}") rows/s"
+    log "  ${ref_secs[$engine]}s, $(rate "$ROWS" "${ref_secs[$engine]}") rows/s, CPU ${ref_cpu[$engine]}s (server ${ref_scpu[$engine]}s)"
     log "dovetail snapshot (postgres, $READERS readers)"
     snapshot postgres "$DSN" bench.snap_rows
     ;;
@@ -182,6 +198,7 @@ SQL
     log "starting MariaDB under $mdir"
     MDSN=$(scripts/mariadb-server.sh start "$mdir")
     maria_started=1
+    spid=$(cat "$mdir/mariadbd.pid")
     mport=$(cat "$mdir/port")
     password=dovetail # scripts/mariadb-server.sh's root password
     sql() { mariadb --no-defaults -h127.0.0.1 -P"$mport" -uroot -p"$password" --batch --skip-column-names "$@"; }
@@ -211,21 +228,23 @@ FROM seq_1_to_$ROWS;
 ANALYZE TABLE snap_rows;
 SQL
     log "mariadb-dump --single-transaction bench snap_rows > /dev/null"
+    s0=$(ticks_reaped "$spid")
     t0=$(now)
     /usr/bin/time -f '%U %S' -o "$tmp/time-dump.txt" mariadb-dump --no-defaults -h127.0.0.1 -P"$mport" -uroot -p"$password" \
       --single-transaction bench snap_rows >/dev/null
     t1=$(now)
+    ref_scpu[$engine]=$(tsecs "$s0" "$(ticks_reaped "$spid")")
     ref_secs[$engine]=$(elapsed "$t0" "$t1")
     read -r user sys <"$tmp/time-dump.txt"
     ref_cpu[$engine]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-    log "  ${ref_secs[$engine]}s, $(rate "$ROWS" "${ref_secs[$engine]}") rows/s"
+    log "  ${ref_secs[$engine]}s, $(rate "$ROWS" "${ref_secs[$engine]}") rows/s, CPU ${ref_cpu[$engine]}s (server ${ref_scpu[$engine]}s)"
     log "dovetail snapshot (mysql, $READERS readers)"
     snapshot mysql "$MDSN" bench.snap_rows
     ;;
   *) echo "bench: unknown engine $engine in BENCH_ENGINES" >&2; exit 2 ;;
   esac
-  dv_s[$engine]=$dv_secs dv_c[$engine]=$dv_cpu dv_r[$engine]=$dv_rss_mb dv_n[$engine]=$dv_records
-  log "  ${dv_secs}s, $(rate "$ROWS" "$dv_secs") rows/s, $dv_records records, CPU ${dv_cpu}s, peak RSS ${dv_rss_mb} MB"
+  dv_s[$engine]=$dv_secs dv_c[$engine]=$dv_cpu dv_sc[$engine]=$dv_scpu dv_r[$engine]=$dv_rss_mb dv_n[$engine]=$dv_records
+  log "  ${dv_secs}s, $(rate "$ROWS" "$dv_secs") rows/s, $dv_records records, CPU ${dv_cpu}s (server ${dv_scpu}s), peak RSS ${dv_rss_mb} MB"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -248,8 +267,8 @@ section="## $day — $host — snapshot
   exited 0, every row a record acknowledged by the embedded Kafka broker (lz4, acks=all)
   and the streaming position stored; snapshot_parallelism $READERS.
 
-| engine | reference | reference time, rate | Dovetail time, rate | **Dovetail / reference** | CPU seconds (reference client / Dovetail) | Dovetail peak RSS |
-| --- | --- | --- | --- | --- | --- | --- |
+| engine | reference | reference time, rate | Dovetail time, rate | **Dovetail / reference** | CPU seconds: reference client / server | CPU seconds: Dovetail / server | Dovetail peak RSS |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 "
 for e in $ENGINES; do
   case $e in
@@ -257,7 +276,7 @@ for e in $ENGINES; do
   mysql) refname='`mariadb-dump --single-transaction > /dev/null`' ;;
   esac
   r=$(ratio "${dv_s[$e]}" "${ref_secs[$e]}")
-  section+="| $e | $refname | ${ref_secs[$e]}s, $(rate "$ROWS" "${ref_secs[$e]}")/s | ${dv_s[$e]}s, $(rate "$ROWS" "${dv_s[$e]}")/s | **$r** | ${ref_cpu[$e]} / ${dv_c[$e]} | ${dv_r[$e]} MB |
+  section+="| $e | $refname | ${ref_secs[$e]}s, $(rate "$ROWS" "${ref_secs[$e]}")/s | ${dv_s[$e]}s, $(rate "$ROWS" "${dv_s[$e]}")/s | **$r** | ${ref_cpu[$e]} / ${ref_scpu[$e]} | ${dv_c[$e]} / ${dv_sc[$e]} | ${dv_r[$e]} MB |
 "
 done
 aim_rate=yes aim_mem=yes list= mlist=

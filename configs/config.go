@@ -144,6 +144,9 @@ type SchemaRegistry struct {
 type HTTP struct {
 	// Listen is host:port; "" or "off" disables the endpoint (Load turns "off" into "").
 	Listen string `mapstructure:"listen" default:"127.0.0.1:8083"`
+	// Pprof serves Go's profiler under /debug/pprof/ on the same address: CPU and heap
+	// profiles of a running worker. Off by default: keep it on a private address.
+	Pprof bool `mapstructure:"pprof"`
 }
 
 // Secret is a string that never prints: String, GoString and MarshalText redact it.

@@ -161,6 +161,7 @@ func BuildRole(ctx context.Context, cfgs []*configs.Pipeline, role Role, log *sl
 	w := &Worker{Metrics: NewMetrics(), Logger: log}
 	if len(cfgs) > 0 {
 		w.HTTPListen = cfgs[0].HTTP.Listen
+		w.Profiling = cfgs[0].HTTP.Pprof
 	}
 	for _, cfg := range cfgs {
 		if err := buildPipeline(ctx, cfg, role, log, w); err != nil {

@@ -128,7 +128,7 @@ func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, termi
 			return fmt.Errorf("--tables: %w", err)
 		}
 	}
-	w := &Worker{Metrics: NewMetrics(), Logger: log}
+	w := &Worker{Metrics: NewMetrics(), Logger: log, HTTPListen: cfg.HTTP.Listen, Profiling: cfg.HTTP.Pprof}
 	defer w.Close()
 	if err := buildPipelineWith(ctx, cfg, RoleSource, log, w, &snapshotOptions{only: true, tables: tables, terminal: terminal}); err != nil {
 		return err
@@ -140,7 +140,9 @@ func Snapshot(ctx context.Context, cfg *configs.Pipeline, tables []string, termi
 	if _, ok := p.Source.(*snapshotCapture); !ok {
 		return fmt.Errorf("%s: source kind %s cannot snapshot", cfg.File, cfg.Source.Kind)
 	}
-	return p.Run(ctx)
+	// The worker serves /metrics (snapshot progress) while the pipeline runs; the
+	// pipeline returns once the snapshot is in Kafka and its position is stored.
+	return w.Run(ctx)
 }
 
 func splitTablePattern(p string) (string, string, error) { return tablepattern.Split(p, "namespace") }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,8 +29,10 @@ type Worker struct {
 	Sinks []*SinkRunner
 	// HTTPListen is the address of the HTTP endpoints; empty disables them.
 	HTTPListen string
-	Metrics    *prometheus.Registry
-	Logger     *slog.Logger
+	// Profiling adds Go's profiler under /debug/pprof/ to the HTTP endpoints.
+	Profiling bool
+	Metrics   *prometheus.Registry
+	Logger    *slog.Logger
 
 	// closers are what Build started for the pipelines (writers, embedded servers).
 	closers []io.Closer
@@ -137,6 +140,13 @@ func (w *Worker) handler() http.Handler {
 		_, _ = rw.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(w.Metrics, promhttp.HandlerOpts{Registry: w.Metrics}))
+	if w.Profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

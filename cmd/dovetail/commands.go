@@ -203,6 +203,7 @@ func newSnapshotCmd() *cobra.Command {
 		file        string
 		tables      []string
 		incremental bool
+		httpListen  string
 	)
 	cmd := &cobra.Command{
 		Use:   "snapshot -c FILE [--tables PATTERN,...] [--incremental]",
@@ -222,6 +223,9 @@ that were in flight. With a position already stored (the pipeline ran), it does 
 			if incremental {
 				return pipelines.SignalIncrementalSnapshot(cmd.Context(), cfgs[0], tables, slog.Default())
 			}
+			if cmd.Flags().Changed("http-listen") {
+				cfgs[0].HTTP.Listen = httpListen
+			}
 			var terminal io.Writer
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok {
 				if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -234,5 +238,6 @@ that were in flight. With a position already stored (the pipeline ran), it does 
 	cmd.Flags().StringVarP(&file, "config", "c", "", "pipeline config file")
 	cmd.Flags().StringSliceVar(&tables, "tables", nil, "tables to snapshot, as schema.table patterns (default: every captured table)")
 	cmd.Flags().BoolVar(&incremental, "incremental", false, "signal the running pipeline to snapshot --tables while it streams (needs source.signal_table)")
+	cmd.Flags().StringVar(&httpListen, "http-listen", "", `address of /healthz, /readyz and /metrics (snapshot progress) while it runs, replacing http.listen ("" disables them)`)
 	return cmd
 }
