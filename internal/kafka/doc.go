@@ -5,15 +5,16 @@
 //
 // # Writing
 //
-// [NewWriter] returns a *kafka.Writer with RequiredAcks = RequireAll (kafka-go's zero
-// value is acks=0, fire-and-forget, under which a record the broker rejects, for
-// instance one over its message.max.bytes, is dropped without a word), a Murmur2
+// [NewWriter] returns a [Writer] built on kafka-go's produce requests, with
+// RequiredAcks = RequireAll (kafka-go's zero value is acks=0, fire-and-forget, under
+// which a record the broker rejects, for instance one over its message.max.bytes, is
+// dropped without a word), a Murmur2
 // balancer (the Java client's partitioner, so a key lands on the same partition
 // whichever client wrote it, and always the same partition for a fixed partition
 // count), the configured compression, and synchronous writes: WriteMessages returns
 // only when every message is acknowledged or has failed.
 //
-// How kafka-go reports failures from WriteMessages(ctx, msgs...):
+// How WriteMessages(ctx, msgs...) reports failures (as kafka-go's Writer did):
 //   - a message larger than the writer's BatchBytes fails the whole call before
 //     anything is sent, with a kafka.MessageTooLargeError (errors.Is
 //     kafka.MessageSizeTooLarge) carrying the message and the others (Remaining);
@@ -27,8 +28,9 @@
 //     again (at-least-once; Dovetail's sinks deduplicate by source position).
 //
 // kafka-go has no idempotent producer: a batch retried after a lost acknowledgement can
-// be written twice. Per partition, batches are written one after another, so retries
-// do not reorder a partition's records.
+// be written twice. Per partition, batches are written one after another, and once one
+// failed the partition's later batches of the call are not sent (they fail with the
+// same error), so retries do not reorder a partition's records.
 //
 // # Topics
 //

@@ -37,7 +37,7 @@ func setup(t *testing.T) (context.Context, env) {
 	return ctx, e
 }
 
-func writer(t *testing.T, e env, opts kafka.WriterOptions) *kafkago.Writer {
+func writer(t *testing.T, e env, opts kafka.WriterOptions) *kafka.Writer {
 	t.Helper()
 	w, err := kafka.NewWriter(e.brokers, opts)
 	if err != nil {
@@ -349,5 +349,35 @@ func TestWriteDoesNotLinger(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("writing %d records took %s: the partial batch waited for Linger", n, d)
 		}
+	}
+}
+
+// Once a request of a partition fails, the partition's later records are not sent:
+// writing the failed ones again then keeps the partition's order.
+func TestFailedRequestStopsItsPartition(t *testing.T) {
+	ctx, e := setup(t)
+	if err := kafka.NewTopics(e.brokers, nil).Ensure(ctx, "one", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	w := writer(t, e, kafka.WriterOptions{BatchSize: 1, BatchBytes: 4 << 20})
+	msgs := []kafkago.Message{
+		{Topic: "one", Key: []byte("first"), Value: []byte("ok")},
+		{Topic: "one", Key: []byte("big"), Value: make([]byte, 1536<<10)}, // over kfake's message.max.bytes
+		{Topic: "one", Key: []byte("after"), Value: []byte("ok")},
+	}
+	err := w.WriteMessages(ctx, msgs...)
+	if got := kafka.Failed(err, len(msgs)); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("Failed = %v (err %v), want [1 2]", got, err)
+	}
+	got, err := kafka.ReadAll(ctx, e.brokers, "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range got {
+		keys = append(keys, string(m.Key))
+	}
+	if !slices.Equal(keys, []string{"first"}) {
+		t.Errorf("topic holds %q, want only [first]", keys)
 	}
 }

@@ -37,9 +37,9 @@ func NewTopics(brokers []string, logger *slog.Logger) *Topics {
 // topics w writes to: kafka-go refreshes a transport's cached metadata after that
 // transport creates a topic, so w sees the new topic at once; a writer with its own
 // transport would fail with Unknown Topic Or Partition until its cache expires.
-func TopicsFor(w *kafka.Writer, logger *slog.Logger) *Topics {
+func TopicsFor(w *Writer, logger *slog.Logger) *Topics {
 	t := NewTopics(nil, logger)
-	t.client = &kafka.Client{Addr: w.Addr, Timeout: 30 * time.Second, Transport: w.Transport}
+	t.client = &kafka.Client{Addr: w.client.Addr, Timeout: 30 * time.Second, Transport: w.transport}
 	return t
 }
 
