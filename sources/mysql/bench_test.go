@@ -3,7 +3,9 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -176,7 +178,8 @@ func BenchmarkStreamBacklog(b *testing.B) {
 // BenchmarkSnapshotRead measures the snapshot reader's per-row cost: n rows of
 // bench/mysql.sh's 10-column table read through myView.Read in one range, from the
 // server to the decoded []any rows. ns/row is wall time (the server's work included);
-// cpu-ns/row is the test process's CPU (user+system), the reader's own cost.
+// cpu-ns/row is the test process's CPU (user+system), the reader's own cost, and
+// server-cpu-ns/row the server's, when it runs on this machine (its pid file readable).
 //
 //	go test -run XXX -bench SnapshotRead -benchtime 5x ./sources/mysql/
 func BenchmarkSnapshotRead(b *testing.B) {
@@ -206,9 +209,11 @@ func BenchmarkSnapshotRead(b *testing.B) {
 	if err != nil || len(tables) != 1 {
 		b.Fatal(tables, err)
 	}
+	pidFile := testmaria.QueryString(b, dsn, "SELECT @@pid_file")
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	cpu0 := processCPU(b)
+	server0, serverOK := serverCPU(pidFile)
 	b.ResetTimer()
 	for b.Loop() {
 		rows := 0
@@ -224,12 +229,42 @@ func BenchmarkSnapshotRead(b *testing.B) {
 	}
 	b.StopTimer()
 	cpu := processCPU(b) - cpu0
+	server1, _ := serverCPU(pidFile)
 	runtime.ReadMemStats(&ms1)
 	total := float64(n) * float64(b.N)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/row")
 	b.ReportMetric(float64(cpu.Nanoseconds())/total, "cpu-ns/row")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/total, "allocs/row")
 	b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/total, "B/row")
+	if serverOK {
+		b.ReportMetric(float64((server1-server0).Nanoseconds())/total, "server-cpu-ns/row")
+	}
+}
+
+// serverCPU is the CPU time (user and system) of the process whose pid is in pidFile,
+// if it is on this machine; Linux's /proc counts it in ticks of 10ms.
+func serverCPU(pidFile string) (time.Duration, bool) {
+	pid, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, false
+	}
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command, which is in parentheses: utime and stime are the
+	// 12th and 13th.
+	_, rest, ok := strings.Cut(string(stat), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, true
 }
 
 // processCPU is the CPU time (user and system) the process has used.

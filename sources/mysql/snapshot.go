@@ -62,6 +62,7 @@ type myTable struct {
 	t      *table
 	rel    *event.Table
 	fields []fieldDecoder // by column
+	text   []int          // the columns whose fieldDecoder uses the row's text
 	intKey bool
 	// selectCols is the select list of every column; keyCols of the key columns, and
 	// orderBy the key columns by name.
@@ -252,6 +253,9 @@ func newMyTable(t *table, et *event.Table, codecs []codec) (*myTable, error) {
 			return nil, fmt.Errorf("table %s column %s: %w", t.id(), c.name, err)
 		}
 		mt.fields[i] = f
+		if usesText(c) {
+			mt.text = append(mt.text, i)
+		}
 	}
 	mt.selectCols = strings.Join(sel, ", ")
 	var keySel, keyNames []string
@@ -501,6 +505,7 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 	}
 	n := len(mt.t.cols)
 	var slab []any
+	var text strings.Builder
 	rows := 0
 	return query(v.readers[reader], q, func(fvs []gmysql.FieldValue) error {
 		if rows++; rows%256 == 0 {
@@ -516,11 +521,19 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 		}
 		out := slab[:n:n]
 		slab = slab[n:]
+		size := 0
+		for _, i := range mt.text {
+			if fvs[i].Type == gmysql.FieldValueTypeString {
+				size += len(fvs[i].AsString())
+			}
+		}
+		text.Reset()
+		text.Grow(size)
 		for i := range fvs {
 			if fvs[i].Type == gmysql.FieldValueTypeNull {
 				continue
 			}
-			x, err := mt.fields[i](&fvs[i])
+			x, err := mt.fields[i](&fvs[i], &text)
 			if err != nil {
 				col := &mt.t.cols[i]
 				return fmt.Errorf("decode %s column %s (%s) in the snapshot: %w", mt.t.id(), col.name, col.sourceType(), err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
 )
@@ -16,8 +17,33 @@ import (
 // of go-mysql's binlog value of the same row, without the binlog value in between.
 
 // fieldDecoder decodes one non-NULL text protocol value of a column. The value's bytes
-// belong to go-mysql's row buffer: what is kept is copied.
-type fieldDecoder func(fv *gmysql.FieldValue) (any, error)
+// belong to go-mysql's row buffer: what is kept is copied. Decoders of text columns
+// (usesText) copy it into text, the row's text (see keep).
+type fieldDecoder func(fv *gmysql.FieldValue, text *strings.Builder) (any, error)
+
+// keep copies b into the row's text and returns it as a string. A row's strings share
+// one allocation (its text is sized by Read beforehand), so a string kept alone keeps
+// its row's text alive. Written bytes of a strings.Builder never change, even when it
+// grows, so the strings stay valid.
+func keep(text *strings.Builder, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	off := text.Len()
+	text.Write(b)
+	return text.String()[off:]
+}
+
+// usesText reports whether c's fieldDecoder copies its values into the row's text.
+func usesText(c *column) bool {
+	switch c.typ {
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+		return c.charset != "binary"
+	case "json":
+		return true
+	}
+	return false
+}
 
 // selectExpr is the select list expression that reads column c. MariaDB (and MySQL
 // before 8.0) print a FLOAT with 6 significant digits, and a FLOAT(M,D) or DOUBLE(M,D)
@@ -38,37 +64,46 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
 		switch {
 		case !c.unsigned:
-			return func(fv *gmysql.FieldValue) (any, error) { return int32(fv.AsInt64()), nil }, nil
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(fv.AsInt64()), nil }, nil
 		case c.typ == "int" || c.typ == "integer":
-			return func(fv *gmysql.FieldValue) (any, error) { return int64(uint32(fv.AsUint64())), nil }, nil
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int64(uint32(fv.AsUint64())), nil }, nil
 		}
-		return func(fv *gmysql.FieldValue) (any, error) { return int32(uint32(fv.AsUint64())), nil }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(uint32(fv.AsUint64())), nil }, nil
 	case "bigint":
 		if c.unsigned {
-			return func(fv *gmysql.FieldValue) (any, error) { return new(big.Rat).SetUint64(fv.AsUint64()), nil }, nil
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+				return new(big.Rat).SetUint64(fv.AsUint64()), nil
+			}, nil
 		}
-		return func(fv *gmysql.FieldValue) (any, error) { return fv.AsInt64(), nil }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsInt64(), nil }, nil
 	case "float":
 		if c.hasScale {
-			return func(fv *gmysql.FieldValue) (any, error) { return float64(float32(fv.AsFloat64())), nil }, nil
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+				return float64(float32(fv.AsFloat64())), nil
+			}, nil
 		}
-		return func(fv *gmysql.FieldValue) (any, error) { return float32(fv.AsFloat64()), nil }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return float32(fv.AsFloat64()), nil }, nil
 	case "double", "real":
-		return func(fv *gmysql.FieldValue) (any, error) { return fv.AsFloat64(), nil }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsFloat64(), nil }, nil
 	case "decimal", "numeric":
-		return func(fv *gmysql.FieldValue) (any, error) { return decimalValue(bytesString(fv.AsString())) }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return decimalValue(bytesString(fv.AsString()))
+		}, nil
 	case "date":
-		return func(fv *gmysql.FieldValue) (any, error) { return dateValue(bytesString(fv.AsString()), c.nullable) }, nil
+		nullable := c.nullable
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return dateValue(bytesString(fv.AsString()), nullable)
+		}, nil
 	case "datetime":
 		nullable, millis := c.nullable, c.fsp <= 3
-		return func(fv *gmysql.FieldValue) (any, error) {
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
 			return datetimeValue(bytesString(fv.AsString()), nullable, millis)
 		}, nil
 	case "timestamp":
 		text := timestampText(c.nullable, c.fsp)
-		return func(fv *gmysql.FieldValue) (any, error) { return text(bytesString(fv.AsString())) }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return text(bytesString(fv.AsString())) }, nil
 	case "time":
-		return func(fv *gmysql.FieldValue) (any, error) {
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
 			us, err := parseClock(bytesString(fv.AsString()))
 			if err != nil {
 				return nil, err
@@ -79,16 +114,35 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		if c.charset == "binary" {
 			return bytesDecoder(c), nil
 		}
-		text, err := textDecoder(c.charset)
+		enc, err := charsetEncoding(c.charset)
 		if err != nil {
 			return nil, err
 		}
-		return func(fv *gmysql.FieldValue) (any, error) { return text(fv.AsString()) }, nil
+		if enc == nil {
+			return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) { return keep(text, fv.AsString()), nil }, nil
+		}
+		// As textDecoder, whose ASCII text is kept as it is.
+		decode, err := textDecoder(c.charset)
+		if err != nil {
+			return nil, err
+		}
+		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+			if b := fv.AsString(); isASCII(b) {
+				return keep(text, b), nil
+			}
+			return decode(fv.AsString())
+		}, nil
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		return bytesDecoder(c), nil
 	case "json":
-		nullable := c.nullable
-		return func(fv *gmysql.FieldValue) (any, error) { return jsonValue(fv.AsString(), nullable), nil }, nil
+		// As jsonValue, with the text kept in the row's.
+		zero := zeroValue(c.nullable, "{}")
+		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+			if b := fv.AsString(); len(b) > 0 {
+				return keep(text, b), nil
+			}
+			return zero, nil
+		}, nil
 	case "enum":
 		// The label, as the codec gives it for the binlog's index; '' (index 0) is
 		// MySQL's value for an invalid one. The labels are boxed once.
@@ -97,7 +151,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 			labels[i] = e
 		}
 		empty := any("")
-		return func(fv *gmysql.FieldValue) (any, error) {
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
 			s := fv.AsString()
 			if len(s) == 0 {
 				return empty, nil
@@ -111,7 +165,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "set":
 		// The binlog's bits, decoded by the codec (which checks them).
-		return func(fv *gmysql.FieldValue) (any, error) {
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
 			var bits int64
 			for part := range splitComma(fv.AsString()) {
 				i := slices.Index(c.elems, string(part))
@@ -124,7 +178,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "bit":
 		// The text protocol sends the value's bytes, big-endian, as the binlog does.
-		return func(fv *gmysql.FieldValue) (any, error) {
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
 			var x int64
 			for _, b := range fv.AsString() {
 				x = x<<8 | int64(b)
@@ -133,7 +187,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
 		"multipolygon", "geometrycollection", "geomcollection":
-		return func(fv *gmysql.FieldValue) (any, error) { return geometryValue(fv.AsString()) }, nil
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return geometryValue(fv.AsString()) }, nil
 	}
 	return nil, fmt.Errorf("type %s is not supported", c.sourceType())
 }
@@ -146,7 +200,9 @@ func bytesDecoder(c *column) fieldDecoder {
 	if c.typ == "binary" || c.typ == "char" {
 		pad = c.length
 	}
-	return func(fv *gmysql.FieldValue) (any, error) { return paddedBytes(fv.AsString(), pad), nil }
+	return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return paddedBytes(fv.AsString(), pad), nil
+	}
 }
 
 // splitComma yields the comma-separated parts of a SET's text (none for "").
