@@ -478,13 +478,8 @@ func query(c *client.Conn, q string, row func([]gmysql.FieldValue) error) error 
 	return nil
 }
 
-// readSlab is how many rows' value slices Read allocates at once.
-const readSlab = 32
-
-// Read selects the rows of a key range and decodes each value as the streaming path
-// would have decoded the binlog's.
-func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi snapshot.Key, row func([]any) error) error {
-	mt := v.tables[t.Table.ID.String()]
+// rangeQuery is the query of the rows with lo <= key < hi (nil bounds are open).
+func (mt *myTable) rangeQuery(lo, hi snapshot.Key) (string, error) {
 	q := "SELECT " + mt.selectCols + " FROM " + mt.name()
 	var where []string
 	for _, b := range []struct {
@@ -496,12 +491,26 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 		}
 		cond, err := mt.keyCompare(b.k, b.op)
 		if err != nil {
-			return err
+			return "", err
 		}
 		where = append(where, "("+cond+")")
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q, nil
+}
+
+// readSlab is how many rows' value slices Read allocates at once.
+const readSlab = 32
+
+// Read selects the rows of a key range and decodes each value as the streaming path
+// would have decoded the binlog's.
+func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi snapshot.Key, row func([]any) error) error {
+	mt := v.tables[t.Table.ID.String()]
+	q, err := mt.rangeQuery(lo, hi)
+	if err != nil {
+		return err
 	}
 	n := len(mt.t.cols)
 	var slab []any

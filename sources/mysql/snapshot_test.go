@@ -284,6 +284,7 @@ func TestSnapshotChunkKeys(t *testing.T) {
 				mode, _ := r.GetString(0, 1)
 				t.Fatalf("session character set %s, sql_mode %s; want latin1", cs, mode)
 			}
+			explainRange(t, src)
 			rows, ranges := readAll(t, src, 7)
 			if ranges < n/10 {
 				t.Errorf("%d ranges of 7 rows for %d rows", ranges, n)
@@ -302,6 +303,42 @@ func TestSnapshotChunkKeys(t *testing.T) {
 				t.Errorf("read %d rows, want %d", len(rows), n)
 			}
 		})
+	}
+}
+
+// explainRange checks that a chunk in the middle of the captured table is read by a
+// range of its primary key.
+func explainRange(t *testing.T, src *Source) {
+	t.Helper()
+	ctx := context.Background()
+	view, _, err := src.Snapshotter().Open(ctx, 1, snapshot.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.Close()
+	tables, err := view.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables %v, %v; want one", tables, err)
+	}
+	points, err := view.Split(ctx, tables[0], 7)
+	if err != nil || len(points) < 3 {
+		t.Fatalf("split: %d points, %v", len(points), err)
+	}
+	mv := view.(*myView)
+	mt := mv.tables[tables[0].Table.ID.String()]
+	i := len(points) / 2
+	q, err := mt.rangeQuery(points[i], points[i+1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := mv.readers[0].Execute("EXPLAIN " + q)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", q, err)
+	}
+	typ, _ := r.GetStringByName(0, "type")
+	key, _ := r.GetStringByName(0, "key")
+	if typ != "range" || key != "PRIMARY" {
+		t.Errorf("EXPLAIN %s: access %s by key %q, want a range of PRIMARY", q, typ, key)
 	}
 }
 
