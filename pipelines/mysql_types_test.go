@@ -113,7 +113,11 @@ func mysqlTypeCases() []typeCase {
 		{col: "c_float", ddl: "FLOAT", lit: "-0.1", goVal: float32(-0.1), pyVal: float32(-0.1), schema: `{"type":"float"}`},
 		{col: "c_float_big", ddl: "FLOAT", lit: "3.4028234e38", goVal: float32(3.4028234e38), pyVal: float32(3.4028234e38)},
 		{col: "c_float_md", ddl: "FLOAT(7,3)", lit: "1234.5", goVal: 1234.5, pyVal: 1234.5, schema: `{"type":"double"}`},
+		// A FLOAT needs more digits than the 6 that MariaDB's text protocol prints.
+		{col: "c_float_pi", ddl: "FLOAT", lit: "3.1415927", goVal: float32(3.1415927), pyVal: float32(3.1415927)},
+		{col: "c_float_2p24", ddl: "FLOAT", lit: "16777217", goVal: float32(16777216), pyVal: float32(16777216)},
 		{col: "c_double", ddl: "DOUBLE", lit: "0.1", goVal: 0.1, pyVal: 0.1, schema: `{"type":"double"}`},
+		{col: "c_double_third", ddl: "DOUBLE", lit: "1e0 / 3", goVal: 1.0 / 3, pyVal: 1.0 / 3},
 		{col: "c_double_max", ddl: "DOUBLE", lit: "-1.7976931348623157e308", goVal: -math.MaxFloat64, pyVal: -math.MaxFloat64},
 
 		// BIT(1) is a boolean; BIT(n) is io.debezium.data.Bits, little-endian, ceil(n/8) bytes.
@@ -176,6 +180,7 @@ func mysqlTypeCases() []typeCase {
 		{col: "c_time_day", ddl: "TIME(1)", lit: "'25:00:00.5'", goVal: microsOf(false, 25, 0, 0, 500000), pyVal: microsOf(false, 25, 0, 0, 500000)},
 		{col: "c_time_neg_frac", ddl: "TIME(6)", lit: "'-00:00:01.000001'", goVal: microsOf(true, 0, 0, 1, 1), pyVal: microsOf(true, 0, 0, 1, 1)},
 		{col: "c_time_neg3", ddl: "TIME(3)", lit: "'-12:00:00.5'", goVal: microsOf(true, 12, 0, 0, 500000), pyVal: microsOf(true, 12, 0, 0, 500000)},
+		{col: "c_time_zero6", ddl: "TIME(6)", lit: "'00:00:00'", goVal: int64(0), pyVal: int64(0)},
 		{col: "c_time_frac3", ddl: "TIME(3)", lit: "'23:59:59.999'", goVal: microsOf(false, 23, 59, 59, 999000), pyVal: microsOf(false, 23, 59, 59, 999000)},
 
 		// DATETIME(0-3): Timestamp (ms), DATETIME(4-6): MicroTimestamp (µs), read as UTC.
@@ -186,6 +191,7 @@ func mysqlTypeCases() []typeCase {
 		{col: "c_dt4", ddl: "DATETIME(4)", lit: "'2024-02-29 12:34:56.1234'", goVal: us("2024-02-29 12:34:56.1234"), pyVal: us("2024-02-29 12:34:56.1234"), schema: timestampUs},
 		{col: "c_dt5", ddl: "DATETIME(5)", lit: "'2024-02-29 12:34:56.12345'", goVal: us("2024-02-29 12:34:56.12345"), pyVal: us("2024-02-29 12:34:56.12345"), schema: timestampUs},
 		{col: "c_dt6", ddl: "DATETIME(6)", lit: "'2024-02-29 12:34:56.123456'", goVal: us("2024-02-29 12:34:56.123456"), pyVal: us("2024-02-29 12:34:56.123456"), schema: timestampUs},
+		{col: "c_dt6_whole", ddl: "DATETIME(6)", lit: "'2024-02-29 12:34:56.000000'", goVal: us("2024-02-29 12:34:56"), pyVal: us("2024-02-29 12:34:56")},
 		{col: "c_dt3_pre", ddl: "DATETIME(3)", lit: "'1969-12-31 23:59:59.999'", goVal: int64(-1), pyVal: int64(-1)},
 		{col: "c_dt6_max", ddl: "DATETIME(6)", lit: "'9999-12-31 23:59:59.999999'", goVal: us("9999-12-31 23:59:59.999999"), pyVal: us("9999-12-31 23:59:59.999999")},
 		{col: "c_dt0_old", ddl: "DATETIME", lit: "'1000-01-01 00:00:00'", goVal: ms("1000-01-01 00:00:00"), pyVal: ms("1000-01-01 00:00:00")},
@@ -207,6 +213,7 @@ func mysqlTypeCases() []typeCase {
 		{col: "c_ts4", ddl: "TIMESTAMP(4) NULL", lit: "'2024-02-29 12:34:56.1234'", goVal: "2024-02-29T10:34:56.1234Z", pyVal: "2024-02-29T10:34:56.1234Z"},
 		{col: "c_ts5", ddl: "TIMESTAMP(5) NULL", lit: "'2024-02-29 01:00:00.00001'", goVal: "2024-02-28T23:00:00.00001Z", pyVal: "2024-02-28T23:00:00.00001Z"},
 		{col: "c_ts6", ddl: "TIMESTAMP(6) NULL", lit: "'1970-01-01 02:00:01.000001'", goVal: "1970-01-01T00:00:01.000001Z", pyVal: "1970-01-01T00:00:01.000001Z", schema: zoned},
+		{col: "c_ts6_whole", ddl: "TIMESTAMP(6) NULL", lit: "'2024-02-29 12:34:56'", goVal: "2024-02-29T10:34:56.000000Z", pyVal: "2024-02-29T10:34:56.000000Z"},
 		{col: "c_ts0_max", ddl: "TIMESTAMP NULL", lit: "'2038-01-19 05:14:07'", goVal: "2038-01-19T03:14:07Z", pyVal: "2038-01-19T03:14:07Z"},
 		{col: "c_ts3_zero_nn", ddl: "TIMESTAMP(3) NOT NULL DEFAULT '2000-01-01 00:00:00'", lit: "'0000-00-00 00:00:00'",
 			goVal: "1970-01-01T00:00:00.000Z", pyVal: "1970-01-01T00:00:00.000Z", schema: zoned},

@@ -160,6 +160,7 @@ func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *dd
 		cols              []string // column definitions
 		defaults          []string // their DEFAULT clauses ("" for none)
 		colCharsets       []string
+		colCollations     []string
 		json              map[string]bool
 		pk                []string
 	}
@@ -180,7 +181,8 @@ func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *dd
 		order = append(order, id)
 	}
 	r, err = c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,
-			COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLUMN_DEFAULT, ''), COLUMN_DEFAULT IS NULL, EXTRA
+			COALESCE(CHARACTER_SET_NAME, ''), COALESCE(COLUMN_DEFAULT, ''), COLUMN_DEFAULT IS NULL, EXTRA,
+			COALESCE(COLLATION_NAME, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ` + in + `
 		ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`)
 	if err != nil {
@@ -206,6 +208,8 @@ func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *dd
 		t.cols = append(t.cols, def)
 		t.defaults = append(t.defaults, defaultClause(r, i, flavor, typ))
 		t.colCharsets = append(t.colCharsets, strings.ToLower(cs))
+		coll, _ := r.GetString(i, 9)
+		t.colCollations = append(t.colCollations, strings.ToLower(coll))
 	}
 	r, err = c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
 		WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA IN ` + in + `
@@ -288,6 +292,7 @@ func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *dd
 			c := &t.cols[i]
 			if cs := ti.colCharsets[i]; cs != "" && c.charset != "binary" {
 				c.charset = cs
+				c.collation = ti.colCollations[i]
 			}
 			if ti.json[c.name] && strings.HasSuffix(c.typ, "text") {
 				c.typ = "json"

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,4 +42,51 @@ func TestTimeValuesMatchStrings(t *testing.T) {
 			}
 		}
 	}
+}
+
+// parseClockSplit is parseClock as it was written first (with strings.Split), the
+// reference for FuzzParseClock.
+func parseClockSplit(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	t := strings.TrimPrefix(s, "-")
+	hms, frac, _ := strings.Cut(t, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 || len(parts[1]) != 2 || len(parts[2]) != 2 || len(frac) > 6 {
+		return 0, false
+	}
+	h, ok1 := num(parts[0])
+	m, ok2 := num(parts[1])
+	sec, ok3 := num(parts[2])
+	if !ok1 || !ok2 || !ok3 || m > 59 || sec > 59 {
+		return 0, false
+	}
+	us := ((h*60+m)*60 + sec) * 1_000_000
+	if frac != "" {
+		f, ok := num(frac)
+		if !ok {
+			return 0, false
+		}
+		for i := len(frac); i < 6; i++ {
+			f *= 10
+		}
+		us += f
+	}
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+// FuzzParseClock: TIME text comes from the binlog decoder and the snapshot readers.
+func FuzzParseClock(f *testing.F) {
+	for _, s := range []string{"00:00:00", "-838:59:59.000000", "12:34:56.5", "1:2", "1:2:3:4", "::", "12:00:00.", "-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseClock(s)
+		want, ok := parseClockSplit(s)
+		if (err == nil) != ok || got != want {
+			t.Fatalf("parseClock(%q) = %d, %v; the reference %d, %v", s, got, err, want, ok)
+		}
+	})
 }

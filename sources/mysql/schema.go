@@ -27,10 +27,14 @@ type column struct {
 	// precision and scale of decimal, and of float/double declared with (M,D) (hasScale).
 	precision, scale int
 	hasScale         bool
-	fsp              int      // fractional seconds digits of time, datetime, timestamp
-	charset          string   // character set of character columns; "binary" for binary strings
-	elems            []string // values of enum and set
-	nullable         bool
+	fsp              int    // fractional seconds digits of time, datetime, timestamp
+	charset          string // character set of character columns; "binary" for binary strings
+	// collation of character columns as information_schema.COLUMNS.COLLATION_NAME gives
+	// it ("" when the column's shape came from binlog DDL): snapshot chunk bounds compare
+	// under it.
+	collation string
+	elems     []string // values of enum and set
+	nullable  bool
 	// def is the column's constant default as text ('abc' as abc, -1.5, 2024-01-02), or
 	// nil when it has none, NULL, or an expression (CURRENT_TIMESTAMP, (rand())).
 	def *string

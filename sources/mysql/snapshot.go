@@ -21,9 +21,10 @@ import (
 // snapshot. A new snapshot locks the captured tables (FLUSH TABLES ... WITH READ LOCK,
 // never a global lock) only while it reads the binlog position and every reader opens
 // START TRANSACTION WITH CONSISTENT SNAPSHOT, then unlocks: the readers see exactly the
-// rows before that position, from which the source then streams. Readers use the binary
-// protocol (prepared statements), whose values are turned into the binlog decoder's
-// input and decoded by the streaming path's codecs.
+// rows before that position, from which the source then streams. Readers use the text
+// protocol, with chunk bounds written into the query as literals; each value is
+// decoded to what the streaming path's codec makes of the binlog's value (see
+// fieldDecoder).
 func (s *Source) Snapshotter() snapshot.Engine { return &myEngine{s: s} }
 
 type myEngine struct{ s *Source }
@@ -60,8 +61,13 @@ func (e *myEngine) Resumable(ctx context.Context, stored []byte) (bool, error) {
 type myTable struct {
 	t      *table
 	rel    *event.Table
-	codecs []codec
+	fields []fieldDecoder // by column
+	text   []int          // the columns whose fieldDecoder uses the row's text
 	intKey bool
+	// selectCols is the select list of every column; keyCols of the key columns, and
+	// orderBy the key columns by name.
+	selectCols, keyCols, orderBy string
+	keys                         []*column // the key columns, in key order
 }
 
 type myView struct {
@@ -122,7 +128,10 @@ func (e *myEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		if err != nil {
 			return nil, nil, err
 		}
-		mt := &myTable{t: t, rel: et, codecs: codecs}
+		mt, err := newMyTable(t, et, codecs)
+		if err != nil {
+			return nil, nil, err
+		}
 		if len(t.pk) == 1 {
 			col := t.cols[t.colIndex(t.pk[0])]
 			switch col.typ {
@@ -233,17 +242,37 @@ func (v *myView) Tables(ctx context.Context) ([]snapshot.Table, error) {
 	return out, nil
 }
 
-func (mt *myTable) name() string { return quoteIdent(mt.t.db) + "." + quoteIdent(mt.t.name) }
-
-func (mt *myTable) keyCols() string {
-	q := make([]string, len(mt.t.pk))
-	for i, k := range mt.t.pk {
-		q[i] = quoteIdent(k)
+func newMyTable(t *table, et *event.Table, codecs []codec) (*myTable, error) {
+	mt := &myTable{t: t, rel: et, fields: make([]fieldDecoder, len(t.cols))}
+	sel := make([]string, len(t.cols))
+	for i := range t.cols {
+		c := &t.cols[i]
+		sel[i] = selectExpr(c)
+		f, err := fieldDecoderFor(c, codecs[i])
+		if err != nil {
+			return nil, fmt.Errorf("table %s column %s: %w", t.id(), c.name, err)
+		}
+		mt.fields[i] = f
+		if usesText(c) {
+			mt.text = append(mt.text, i)
+		}
 	}
-	return strings.Join(q, ", ")
+	mt.selectCols = strings.Join(sel, ", ")
+	var keySel, keyNames []string
+	for _, k := range t.pk {
+		i := t.colIndex(k)
+		if i < 0 {
+			return nil, fmt.Errorf("table %s: primary key column %q is not a column", t.id(), k)
+		}
+		mt.keys = append(mt.keys, &t.cols[i])
+		keySel = append(keySel, selectExpr(&t.cols[i]))
+		keyNames = append(keyNames, quoteIdent(t.cols[i].name))
+	}
+	mt.keyCols, mt.orderBy = strings.Join(keySel, ", "), strings.Join(keyNames, ", ")
+	return mt, nil
 }
 
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+func (mt *myTable) name() string { return quoteIdent(mt.t.db) + "." + quoteIdent(mt.t.name) }
 
 // Split splits by primary key: a signed integer key in equal steps between its
 // minimum and maximum, other keys at every rows-th key. Tables without a primary key
@@ -275,22 +304,23 @@ func (v *myView) Split(ctx context.Context, t snapshot.Table, rows int) ([]snaps
 		}
 		return splits, nil
 	}
-	cols := mt.keyCols()
 	var out []snapshot.Key
 	var lo snapshot.Key
 	for {
-		q := "SELECT " + cols + " FROM " + mt.name()
-		var args []any
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		q := "SELECT " + mt.keyCols + " FROM " + mt.name()
 		if lo != nil {
-			q += " WHERE (" + cols + ") >= (" + placeholders(len(lo)) + ")"
-			var err error
-			if args, err = keyArgs(lo); err != nil {
+			cond, err := mt.keyCompare(lo, ">=")
+			if err != nil {
 				return nil, err
 			}
+			q += " WHERE " + cond
 		}
-		q += " ORDER BY " + cols + " LIMIT 1 OFFSET " + strconv.Itoa(rows)
+		q += " ORDER BY " + mt.orderBy + " LIMIT 1 OFFSET " + strconv.Itoa(rows)
 		var next snapshot.Key
-		if err := v.query(c, q, args, func(row []gmysql.FieldValue) error {
+		if err := query(c, q, func(row []gmysql.FieldValue) error {
 			next = encodeKey(row)
 			return nil
 		}); err != nil {
@@ -299,13 +329,17 @@ func (v *myView) Split(ctx context.Context, t snapshot.Table, rows int) ([]snaps
 		if next == nil {
 			return out, nil
 		}
+		if slices.Equal(next, lo) {
+			// Only a bound that does not compare as the key's own values can do this.
+			return nil, fmt.Errorf("split %s: the key after %v is %v again", mt.t.id(), lo, next)
+		}
 		out = append(out, next)
 		lo = next
 	}
 }
 
 // encodeKey writes key values as text that keeps their type: i:<int>, u:<uint>,
-// f:<float>, x:<hex bytes>.
+// f:<float>, x:<hex bytes> (the value's text or bytes as the server sends it).
 func encodeKey(row []gmysql.FieldValue) snapshot.Key {
 	k := make(snapshot.Key, len(row))
 	for i := range row {
@@ -324,57 +358,130 @@ func encodeKey(row []gmysql.FieldValue) snapshot.Key {
 	return k
 }
 
-func keyArgs(k snapshot.Key) ([]any, error) {
-	out := make([]any, len(k))
-	for i, s := range k {
-		typ, val, _ := strings.Cut(s, ":")
-		var err error
-		switch typ {
-		case "i":
-			out[i], err = strconv.ParseInt(val, 10, 64)
-		case "u":
-			out[i], err = strconv.ParseUint(val, 10, 64)
-		case "f":
-			out[i], err = strconv.ParseFloat(val, 64)
-		case "x":
-			var b []byte
-			b, err = hex.DecodeString(val)
-			out[i] = string(b)
-		default:
-			err = fmt.Errorf("unknown key value %q", s)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("snapshot chunk key: %w", err)
-		}
+// keyCompare renders "key op k" (op >= or <) for the key columns: the row comparison
+// (c1, c2) >= (v1, v2) written out as c1 > v1 OR (c1 = v1 AND c2 >= v2), which
+// MariaDB's (and MySQL's) range optimizer turns into a range of the primary key, where
+// a row constructor makes it scan the whole table. Key columns are NOT NULL, so both
+// forms select the same rows.
+func (mt *myTable) keyCompare(k snapshot.Key, op string) (string, error) {
+	if len(k) != len(mt.keys) {
+		return "", fmt.Errorf("snapshot chunk key %q of %s: %d values for a key of %d columns", k, mt.t.id(), len(k), len(mt.keys))
 	}
-	return out, nil
+	strict := op[:1] // > or <
+	var b strings.Builder
+	for i, c := range mt.keys {
+		lit, err := keyLiteral(c, k[i])
+		if err != nil {
+			return "", fmt.Errorf("snapshot chunk key of %s column %s: %w", mt.t.id(), c.name, err)
+		}
+		col := quoteIdent(c.name)
+		if i == len(mt.keys)-1 {
+			b.WriteString(col + " " + op + " " + lit)
+			break
+		}
+		b.WriteString("(" + col + " " + strict + " " + lit + " OR " + col + " = " + lit + " AND ")
+	}
+	b.WriteString(strings.Repeat(")", len(mt.keys)-1))
+	return b.String(), nil
 }
 
-// query runs q as a prepared statement (binary protocol) and streams its rows to row.
-func (v *myView) query(c *client.Conn, q string, args []any, row func([]gmysql.FieldValue) error) error {
-	stmt, err := c.Prepare(q)
-	if err != nil {
-		return fmt.Errorf("prepare %s: %w", q, err)
+// keyLiteral writes a key value of column c (see encodeKey) as an SQL literal that
+// compares with the column as the column's own values do, whatever the session's
+// character set and sql_mode: integers and doubles as numbers, text as its bytes
+// converted to the column's character set under the column's collation (explicitly,
+// so it is the comparison's collation), binary strings as bytes, DECIMAL as its number,
+// temporal values as their text (read in the reader's time zone, UTC, like the values
+// were written), BIT as its unsigned number.
+func keyLiteral(c *column, v string) (string, error) {
+	typ, val, _ := strings.Cut(v, ":")
+	switch typ {
+	case "i":
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("key value %q: %w", v, err)
+		}
+		return strconv.FormatInt(n, 10), nil
+	case "u":
+		n, err := strconv.ParseUint(val, 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("key value %q: %w", v, err)
+		}
+		return strconv.FormatUint(n, 10), nil
+	case "f":
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return "", fmt.Errorf("key value %q: %w", v, err)
+		}
+		// An exponent makes the literal a double, not a DECIMAL.
+		return strconv.FormatFloat(f, 'e', -1, 64), nil
+	case "x":
+	default:
+		return "", fmt.Errorf("unknown key value %q", v)
 	}
-	defer stmt.Close()
+	b, err := hex.DecodeString(val)
+	if err != nil {
+		return "", fmt.Errorf("key value %q: %w", v, err)
+	}
+	switch c.typ {
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json":
+		if c.charset == "" || c.charset == "binary" {
+			break
+		}
+		if c.collation == "" || !isName(c.charset) || !isName(c.collation) {
+			return "", fmt.Errorf("text key column of character set %q, collation %q", c.charset, c.collation)
+		}
+		return "CONVERT(X'" + hex.EncodeToString(b) + "' USING " + c.charset + ") COLLATE " + c.collation, nil
+	case "decimal", "numeric":
+		if !onlyBytes(b, "0123456789.-") {
+			return "", fmt.Errorf("decimal key value %q", b)
+		}
+		return string(b), nil
+	case "date", "datetime", "timestamp", "time":
+		if !onlyBytes(b, "0123456789.-: ") {
+			return "", fmt.Errorf("temporal key value %q", b)
+		}
+		return "'" + string(b) + "'", nil
+	case "bit":
+		if len(b) > 8 {
+			return "", fmt.Errorf("bit key value of %d bytes", len(b))
+		}
+		var x uint64
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+		return strconv.FormatUint(x, 10), nil
+	}
+	return "X'" + hex.EncodeToString(b) + "'", nil
+}
+
+// isName reports whether s is a character set or collation name.
+func isName(s string) bool {
+	return s != "" && onlyBytes([]byte(s), "abcdefghijklmnopqrstuvwxyz0123456789_")
+}
+
+func onlyBytes(b []byte, allowed string) bool {
+	for _, c := range b {
+		if !strings.ContainsRune(allowed, rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// query runs q with the text protocol and streams its rows to row, whose values are
+// valid only during the call.
+func query(c *client.Conn, q string, row func([]gmysql.FieldValue) error) error {
 	var res gmysql.Result
-	if err := stmt.ExecuteSelectStreaming(&res, row, nil, args...); err != nil {
+	if err := c.ExecuteSelectStreaming(q, &res, row, nil); err != nil {
 		return fmt.Errorf("query %s: %w", q, err)
 	}
 	return nil
 }
 
-// Read selects the rows of a key range and decodes each value as the binlog decoder
-// would have.
-func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi snapshot.Key, row func([]any) error) error {
-	mt := v.tables[t.Table.ID.String()]
-	cols := make([]string, len(mt.t.cols))
-	for i := range mt.t.cols {
-		cols[i] = quoteIdent(mt.t.cols[i].name)
-	}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + mt.name()
+// rangeQuery is the query of the rows with lo <= key < hi (nil bounds are open).
+func (mt *myTable) rangeQuery(lo, hi snapshot.Key) (string, error) {
+	q := "SELECT " + mt.selectCols + " FROM " + mt.name()
 	var where []string
-	var args []any
 	for _, b := range []struct {
 		k  snapshot.Key
 		op string
@@ -382,96 +489,68 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 		if b.k == nil {
 			continue
 		}
-		a, err := keyArgs(b.k)
+		cond, err := mt.keyCompare(b.k, b.op)
 		if err != nil {
-			return err
+			return "", err
 		}
-		where = append(where, "("+mt.keyCols()+") "+b.op+" ("+placeholders(len(a))+")")
-		args = append(args, a...)
+		where = append(where, "("+cond+")")
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return v.query(v.readers[reader], q, args, func(fvs []gmysql.FieldValue) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	return q, nil
+}
+
+// readSlab is how many rows' value slices Read allocates at once.
+const readSlab = 32
+
+// Read selects the rows of a key range and decodes each value as the streaming path
+// would have decoded the binlog's.
+func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi snapshot.Key, row func([]any) error) error {
+	mt := v.tables[t.Table.ID.String()]
+	q, err := mt.rangeQuery(lo, hi)
+	if err != nil {
+		return err
+	}
+	n := len(mt.t.cols)
+	var slab []any
+	var text strings.Builder
+	rows := 0
+	return query(v.readers[reader], q, func(fvs []gmysql.FieldValue) error {
+		if rows++; rows%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
-		out := make([]any, len(fvs))
+		if len(fvs) != n {
+			return fmt.Errorf("snapshot of %s: %d values in a row of %d columns", mt.t.id(), len(fvs), n)
+		}
+		if len(slab) < n {
+			slab = make([]any, n*readSlab)
+		}
+		out := slab[:n:n]
+		slab = slab[n:]
+		size := 0
+		for _, i := range mt.text {
+			if fvs[i].Type == gmysql.FieldValueTypeString {
+				size += len(fvs[i].AsString())
+			}
+		}
+		text.Reset()
+		text.Grow(size)
 		for i := range fvs {
 			if fvs[i].Type == gmysql.FieldValueTypeNull {
 				continue
 			}
-			col := &mt.t.cols[i]
-			raw, err := binlogValue(col, &fvs[i])
+			x, err := mt.fields[i](&fvs[i], &text)
 			if err != nil {
-				return fmt.Errorf("snapshot of %s column %s (%s): %w", mt.t.id(), col.name, col.sourceType(), err)
-			}
-			x, err := mt.codecs[i].decode(raw)
-			if err != nil {
+				col := &mt.t.cols[i]
 				return fmt.Errorf("decode %s column %s (%s) in the snapshot: %w", mt.t.id(), col.name, col.sourceType(), err)
 			}
 			out[i] = x
 		}
 		return row(out)
 	})
-}
-
-// binlogValue turns a binary protocol value into what go-mysql's binlog row decoder
-// gives for the column, the input of the column's codec.
-func binlogValue(c *column, fv *gmysql.FieldValue) (any, error) {
-	switch c.typ {
-	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
-		if c.unsigned {
-			return int32(uint32(fv.AsUint64())), nil
-		}
-		return int32(fv.AsInt64()), nil
-	case "bigint":
-		if c.unsigned {
-			return int64(fv.AsUint64()), nil
-		}
-		return fv.AsInt64(), nil
-	case "float":
-		if c.hasScale {
-			return fv.AsFloat64(), nil
-		}
-		return float32(fv.AsFloat64()), nil
-	case "double", "real":
-		return fv.AsFloat64(), nil
-	case "decimal", "numeric", "date", "datetime", "timestamp":
-		return string(fv.AsString()), nil
-	case "time":
-		// go-mysql writes the sign of a positive TIME as a NUL byte.
-		return strings.TrimPrefix(string(fv.AsString()), "\x00"), nil
-	case "bit":
-		var x int64
-		for _, b := range fv.AsString() {
-			x = x<<8 | int64(b)
-		}
-		return x, nil
-	case "enum":
-		s := string(fv.AsString())
-		if s == "" {
-			return int64(0), nil
-		}
-		i := slices.Index(c.elems, s)
-		if i < 0 {
-			return nil, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
-		}
-		return int64(i + 1), nil
-	case "set":
-		var bits int64
-		if s := string(fv.AsString()); s != "" {
-			for _, part := range strings.Split(s, ",") {
-				i := slices.Index(c.elems, part)
-				if i < 0 {
-					return nil, fmt.Errorf("set value %q is not one of its values", part)
-				}
-				bits |= 1 << i
-			}
-		}
-		return bits, nil
-	}
-	return append([]byte(nil), fv.AsString()...), nil
 }
 
 // Signal inserts a row into the signal table ("database.table": id, type, data).

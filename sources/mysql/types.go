@@ -54,6 +54,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding"
 
@@ -220,6 +221,11 @@ func decimalDecoder(v any) (any, error) {
 	if !ok {
 		return nil, errType(v)
 	}
+	return decimalValue(s)
+}
+
+// decimalValue reads a DECIMAL's text ("-123.45"); s is not retained.
+func decimalValue(s string) (any, error) {
 	if m, scale, ok := smallDecimal(s); ok {
 		return smallRat(m, scale), nil
 	}
@@ -342,53 +348,53 @@ func binaryCodec(c *column, ty event.Type) (codec, error) {
 		pad = c.length
 	}
 	return codec{typ: ty, decode: func(v any) (any, error) {
-		var b []byte
 		switch x := v.(type) {
 		case string:
-			b = make([]byte, len(x), max(len(x), pad))
-			copy(b, x)
+			return paddedBytes(stringBytes(x), pad), nil
 		case []byte:
-			b = make([]byte, len(x), max(len(x), pad))
-			copy(b, x)
-		default:
-			return nil, errType(v)
+			return paddedBytes(x, pad), nil
 		}
-		for len(b) < pad {
-			b = append(b, 0)
-		}
-		return b, nil
+		return nil, errType(v)
 	}}, nil
+}
+
+// paddedBytes copies b, with zero bytes after it up to pad bytes.
+func paddedBytes(x []byte, pad int) []byte {
+	b := make([]byte, max(len(x), pad))
+	copy(b, x)
+	return b
 }
 
 // stringDecoder decodes text in charset to a UTF-8 string. go-mysql returns char and
 // varchar as strings and the text types as []byte; both alias its read buffer, so the
 // result is always a copy.
 func stringDecoder(charset string) (func(any) (any, error), error) {
+	text, err := textDecoder(charset)
+	if err != nil {
+		return nil, err
+	}
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case string:
+			return text(stringBytes(x))
+		case []byte:
+			return text(x)
+		}
+		return nil, errType(v)
+	}, nil
+}
+
+// textDecoder returns the decoder of text in charset to a UTF-8 string (a copy: b is not
+// retained).
+func textDecoder(charset string) (func(b []byte) (any, error), error) {
 	enc, err := charsetEncoding(charset)
 	if err != nil {
 		return nil, err
 	}
 	if enc == nil {
-		return func(v any) (any, error) {
-			switch x := v.(type) {
-			case string:
-				return strings.Clone(x), nil
-			case []byte:
-				return string(x), nil
-			}
-			return nil, errType(v)
-		}, nil
+		return func(b []byte) (any, error) { return string(b), nil }, nil
 	}
-	return func(v any) (any, error) {
-		var b []byte
-		switch x := v.(type) {
-		case string:
-			b = []byte(x)
-		case []byte:
-			b = x
-		default:
-			return nil, errType(v)
-		}
+	return func(b []byte) (any, error) {
 		if isASCII(b) {
 			return string(b), nil
 		}
@@ -416,18 +422,20 @@ func jsonDecoder(nullable bool) func(any) (any, error) {
 	return func(v any) (any, error) {
 		switch x := v.(type) {
 		case string:
-			if x == "" {
-				return zeroValue(nullable, "{}"), nil
-			}
-			return strings.Clone(x), nil
+			return jsonValue(stringBytes(x), nullable), nil
 		case []byte:
-			if len(x) == 0 {
-				return zeroValue(nullable, "{}"), nil
-			}
-			return string(x), nil
+			return jsonValue(x, nullable), nil
 		}
 		return nil, errType(v)
 	}
+}
+
+// jsonValue copies a JSON document's text; see jsonDecoder.
+func jsonValue(b []byte, nullable bool) any {
+	if len(b) == 0 {
+		return zeroValue(nullable, "{}")
+	}
+	return string(b)
 }
 
 // geometryDecoder drops MySQL's 4-byte SRID in front of the WKB.
@@ -436,6 +444,11 @@ func geometryDecoder(v any) (any, error) {
 	if !ok {
 		return nil, errType(v)
 	}
+	return geometryValue(b)
+}
+
+// geometryValue copies the WKB of MySQL's geometry value (b without its SRID).
+func geometryValue(b []byte) (any, error) {
 	if len(b) < 4 {
 		return nil, fmt.Errorf("geometry of %d bytes: no SRID", len(b))
 	}
@@ -536,13 +549,14 @@ func parseClock(s string) (int64, error) {
 	neg := strings.HasPrefix(s, "-")
 	t := strings.TrimPrefix(s, "-")
 	hms, frac, _ := strings.Cut(t, ".")
-	parts := strings.Split(hms, ":")
-	if len(parts) != 3 || len(parts[1]) != 2 || len(parts[2]) != 2 || len(frac) > 6 {
+	hh, rest, ok := strings.Cut(hms, ":")
+	mm, ss, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || len(mm) != 2 || len(ss) != 2 || len(frac) > 6 {
 		return 0, fmt.Errorf("time %q: want HH:MM:SS[.ffffff]", s)
 	}
-	h, ok1 := num(parts[0])
-	m, ok2 := num(parts[1])
-	sec, ok3 := num(parts[2])
+	h, ok1 := num(hh)
+	m, ok2 := num(mm)
+	sec, ok3 := num(ss)
 	if !ok1 || !ok2 || !ok3 || m > 59 || sec > 59 {
 		return 0, fmt.Errorf("time %q: want HH:MM:SS[.ffffff]", s)
 	}
@@ -585,15 +599,20 @@ func dateDecoder(nullable bool) func(any) (any, error) {
 		if !ok {
 			return nil, errType(v)
 		}
-		d, err := parseDate(s)
-		if errors.Is(err, errZeroDate) {
-			return zeroValue(nullable, int32(0)), nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return int32(d), nil
+		return dateValue(s, nullable)
 	}
+}
+
+// dateValue reads a DATE's text ("2006-01-02"); s is not retained.
+func dateValue(s string, nullable bool) (any, error) {
+	d, err := parseDate(s)
+	if errors.Is(err, errZeroDate) {
+		return zeroValue(nullable, int32(0)), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return int32(d), nil
 }
 
 func zeroValue(nullable bool, epoch any) any {
@@ -626,18 +645,23 @@ func datetimeDecoder(nullable, millis bool) func(any) (any, error) {
 		if !ok {
 			return nil, errType(v)
 		}
-		us, err := parseDatetime(s)
-		if errors.Is(err, errZeroDate) {
-			return zeroValue(nullable, int64(0)), nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if millis {
-			return floorDiv(us, 1000), nil
-		}
-		return us, nil
+		return datetimeValue(s, nullable, millis)
 	}
+}
+
+// datetimeValue reads a DATETIME's text ("2006-01-02 15:04:05.999999"); s is not retained.
+func datetimeValue(s string, nullable, millis bool) (any, error) {
+	us, err := parseDatetime(s)
+	if errors.Is(err, errZeroDate) {
+		return zeroValue(nullable, int64(0)), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if millis {
+		return floorDiv(us, 1000), nil
+	}
+	return us, nil
 }
 
 func floorDiv(a, b int64) int64 {
@@ -652,11 +676,7 @@ func floorDiv(a, b int64) int64 {
 // 15:04:05.999999"), or with its ParseTime the time.Time, into ISO-8601 with exactly fsp
 // fraction digits and a Z.
 func timestampDecoder(nullable bool, fsp int) func(any) (any, error) {
-	epoch := "1970-01-01T00:00:00"
-	if fsp > 0 {
-		epoch += "." + strings.Repeat("0", fsp)
-	}
-	epoch += "Z"
+	text := timestampText(nullable, fsp)
 	return func(v any) (any, error) {
 		if t, ok := v.(time.Time); ok { // go-mysql's ParseTime: any location
 			return appendTimestamp(make([]byte, 0, 21+fsp), t.UTC(), fsp), nil
@@ -665,6 +685,19 @@ func timestampDecoder(nullable bool, fsp int) func(any) (any, error) {
 		if !ok {
 			return nil, errType(v)
 		}
+		return text(s)
+	}
+}
+
+// timestampText returns the reader of a TIMESTAMP's UTC text ("2006-01-02
+// 15:04:05.999999", any number of fraction digits); its s is not retained.
+func timestampText(nullable bool, fsp int) func(s string) (any, error) {
+	epoch := "1970-01-01T00:00:00"
+	if fsp > 0 {
+		epoch += "." + strings.Repeat("0", fsp)
+	}
+	epoch += "Z"
+	return func(s string) (any, error) {
 		if strings.HasPrefix(s, "0000-00-00") {
 			return zeroValue(nullable, epoch), nil
 		}
@@ -722,3 +755,11 @@ func appendTimestamp(b []byte, t time.Time, fsp int) string {
 	}
 	return string(append(b, 'Z'))
 }
+
+// stringBytes returns s's bytes without copying them, for decoders that only read their
+// input and copy what they keep.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// bytesString returns b as a string without copying it, for parsers that do not keep
+// their input; b must not change while the string is in use.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

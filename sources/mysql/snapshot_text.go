@@ -1,0 +1,223 @@
+package mysql
+
+import (
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+)
+
+// The snapshot reads rows with the text protocol (a plain query, as mariadb-dump
+// does): go-mysql hands integers as parsed integers, the FLOAT and DOUBLE columns'
+// select expressions (see selectExpr) as parsed doubles, and every other value as the
+// bytes the server sent, in the column's character set (character_set_results is
+// binary). A fieldDecoder turns such a value into exactly what the column's codec makes
+// of go-mysql's binlog value of the same row, without the binlog value in between.
+
+// fieldDecoder decodes one non-NULL text protocol value of a column. The value's bytes
+// belong to go-mysql's row buffer: what is kept is copied. Decoders of text columns
+// (usesText) copy it into text, the row's text (see keep).
+type fieldDecoder func(fv *gmysql.FieldValue, text *strings.Builder) (any, error)
+
+// keep copies b into the row's text and returns it as a string. A row's strings share
+// one allocation (its text is sized by Read beforehand), so a string kept alone keeps
+// its row's text alive. Written bytes of a strings.Builder never change, even when it
+// grows, so the strings stay valid.
+func keep(text *strings.Builder, b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	off := text.Len()
+	text.Write(b)
+	return text.String()[off:]
+}
+
+// usesText reports whether c's fieldDecoder copies its values into the row's text.
+func usesText(c *column) bool {
+	switch c.typ {
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+		return c.charset != "binary"
+	case "json":
+		return true
+	}
+	return false
+}
+
+// selectExpr is the select list expression that reads column c. MariaDB (and MySQL
+// before 8.0) print a FLOAT with 6 significant digits, and a FLOAT(M,D) or DOUBLE(M,D)
+// with D decimals: multiplied by the double 1, the value is a double, printed with the
+// digits that read back to it exactly (a FLOAT's value widened to a double, which is
+// what the binlog's float becomes).
+func selectExpr(c *column) string {
+	if c.typ == "float" || c.hasScale && (c.typ == "double" || c.typ == "real") {
+		return quoteIdent(c.name) + " * 1e0"
+	}
+	return quoteIdent(c.name)
+}
+
+// fieldDecoderFor returns the decoder of c's text protocol values; cd is c's codec (see
+// codecFor), which the decoder agrees with.
+func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
+	switch c.typ {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
+		switch {
+		case !c.unsigned:
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(fv.AsInt64()), nil }, nil
+		case c.typ == "int" || c.typ == "integer":
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int64(uint32(fv.AsUint64())), nil }, nil
+		}
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(uint32(fv.AsUint64())), nil }, nil
+	case "bigint":
+		if c.unsigned {
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+				return new(big.Rat).SetUint64(fv.AsUint64()), nil
+			}, nil
+		}
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsInt64(), nil }, nil
+	case "float":
+		if c.hasScale {
+			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+				return float64(float32(fv.AsFloat64())), nil
+			}, nil
+		}
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return float32(fv.AsFloat64()), nil }, nil
+	case "double", "real":
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsFloat64(), nil }, nil
+	case "decimal", "numeric":
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return decimalValue(bytesString(fv.AsString()))
+		}, nil
+	case "date":
+		nullable := c.nullable
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return dateValue(bytesString(fv.AsString()), nullable)
+		}, nil
+	case "datetime":
+		nullable, millis := c.nullable, c.fsp <= 3
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return datetimeValue(bytesString(fv.AsString()), nullable, millis)
+		}, nil
+	case "timestamp":
+		text := timestampText(c.nullable, c.fsp)
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return text(bytesString(fv.AsString())) }, nil
+	case "time":
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			us, err := parseClock(bytesString(fv.AsString()))
+			if err != nil {
+				return nil, err
+			}
+			return us, nil
+		}, nil
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
+		if c.charset == "binary" {
+			return bytesDecoder(c), nil
+		}
+		enc, err := charsetEncoding(c.charset)
+		if err != nil {
+			return nil, err
+		}
+		if enc == nil {
+			return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) { return keep(text, fv.AsString()), nil }, nil
+		}
+		// As textDecoder, whose ASCII text is kept as it is.
+		decode, err := textDecoder(c.charset)
+		if err != nil {
+			return nil, err
+		}
+		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+			if b := fv.AsString(); isASCII(b) {
+				return keep(text, b), nil
+			}
+			return decode(fv.AsString())
+		}, nil
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
+		return bytesDecoder(c), nil
+	case "json":
+		// As jsonValue, with the text kept in the row's.
+		zero := zeroValue(c.nullable, "{}")
+		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+			if b := fv.AsString(); len(b) > 0 {
+				return keep(text, b), nil
+			}
+			return zero, nil
+		}, nil
+	case "enum":
+		// The label, as the codec gives it for the binlog's index; '' (index 0) is
+		// MySQL's value for an invalid one. The labels are boxed once.
+		labels := make([]any, len(c.elems))
+		for i, e := range c.elems {
+			labels[i] = e
+		}
+		empty := any("")
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			s := fv.AsString()
+			if len(s) == 0 {
+				return empty, nil
+			}
+			for i, e := range c.elems {
+				if e == string(s) {
+					return labels[i], nil
+				}
+			}
+			return nil, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
+		}, nil
+	case "set":
+		// The binlog's bits, decoded by the codec (which checks them).
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			var bits int64
+			for part := range splitComma(fv.AsString()) {
+				i := slices.Index(c.elems, string(part))
+				if i < 0 {
+					return nil, fmt.Errorf("set value %q is not one of its values", part)
+				}
+				bits |= 1 << i
+			}
+			return cd.decode(bits)
+		}, nil
+	case "bit":
+		// The text protocol sends the value's bytes, big-endian, as the binlog does.
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			var x int64
+			for _, b := range fv.AsString() {
+				x = x<<8 | int64(b)
+			}
+			return cd.decode(x)
+		}, nil
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+		"multipolygon", "geometrycollection", "geomcollection":
+		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return geometryValue(fv.AsString()) }, nil
+	}
+	return nil, fmt.Errorf("type %s is not supported", c.sourceType())
+}
+
+// bytesDecoder copies a binary string; binary(n) (and char(n) of the binary character
+// set) values are padded with zero bytes to n as the codec pads the binlog's (the server
+// sends them padded already).
+func bytesDecoder(c *column) fieldDecoder {
+	pad := 0
+	if c.typ == "binary" || c.typ == "char" {
+		pad = c.length
+	}
+	return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return paddedBytes(fv.AsString(), pad), nil
+	}
+}
+
+// splitComma yields the comma-separated parts of a SET's text (none for "").
+func splitComma(b []byte) func(yield func([]byte) bool) {
+	return func(yield func([]byte) bool) {
+		for len(b) > 0 {
+			i := slices.Index(b, ',')
+			if i < 0 {
+				yield(b)
+				return
+			}
+			if !yield(b[:i]) {
+				return
+			}
+			b = b[i+1:]
+		}
+	}
+}
