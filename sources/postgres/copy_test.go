@@ -180,3 +180,36 @@ func BenchmarkCopyReader(b *testing.B) {
 		i++
 	}
 }
+
+// TestCodecText: the codecs marked text decode a value to its text, the others do not
+// (the COPY reader makes the strings of text codecs itself).
+func TestCodecText(t *testing.T) {
+	oids := []uint32{oidBool, oidBytea, oidChar, oidName, oidInt8, oidInt2, oidInt4, oidText, oidOID, oidJSON, oidXML,
+		oidPoint, oidCIDR, oidFloat4, oidFloat8, oidMacaddr8, oidMoney, oidMacaddr, oidInet, oidBPChar, oidVarchar,
+		oidDate, oidTime, oidTimestamp, oidTimestampTZ, oidInterval, oidTimeTZ, oidBit, oidVarbit, oidNumeric, oidUUID,
+		oidJSONB, 1007, 1009, 99999}
+	lookup := func(oid uint32) (*pgType, error) {
+		return &pgType{Name: "mood", Type: 'e', EnumVals: []string{"ok"}}, nil
+	}
+	texts := 0
+	for _, oid := range oids {
+		for _, lk := range []typeLookup{nil, lookup} {
+			c, err := codecFor(oid, -1, lk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const in = "12"
+			v, err := c.decode([]byte(in))
+			isText := err == nil && v == any(in) && c.typ.Kind == event.KindString
+			if c.text != isText {
+				t.Errorf("type %d: text %v, but decode(%q) = %#v, %v", oid, c.text, in, v, err)
+			}
+			if c.text {
+				texts++
+			}
+		}
+	}
+	if texts == 0 {
+		t.Error("no text codec")
+	}
+}
