@@ -136,3 +136,30 @@ func BenchmarkPipelineRecords(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// TestBatcherRecycle: a written batch's message slice comes back empty for a new batch,
+// holding no record.
+func TestBatcherRecycle(t *testing.T) {
+	b := newBatcher(fixedEncoder{}, nopTopics{}, 1, 1, 10, false, newPipelineMetrics(nil, "t"), slog.New(slog.DiscardHandler))
+	msgs := make([]kafka.Message, 3, 10)
+	for i := range msgs {
+		msgs[i] = kafka.Message{Topic: "t", Value: []byte("v")}
+	}
+	b.recycle(&batch{msgs: msgs})
+	got := b.newMsgs(0)
+	if len(got) != 0 || cap(got) != 10 {
+		t.Fatalf("recycled slice: len %d cap %d", len(got), cap(got))
+	}
+	for i, m := range got[:3] {
+		if m.Topic != "" || m.Value != nil {
+			t.Errorf("message %d still holds %+v", i, m)
+		}
+	}
+	if fresh := b.newMsgs(4); cap(fresh) != 4 {
+		t.Errorf("with nothing recycled: cap %d, want the last batch's length", cap(fresh))
+	}
+	b.recycle(&batch{msgs: make([]kafka.Message, 0, 100)}) // outsized: dropped
+	if got := b.newMsgs(0); cap(got) != 0 {
+		t.Errorf("an outsized slice was kept (cap %d)", cap(got))
+	}
+}
