@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,9 +76,16 @@ type batcher struct {
 	free chan []kafka.Message
 	// draining closes when the pipeline stops taking events.
 	draining chan struct{}
-	// counters caches the per table and op change counters; only the source's goroutine
-	// uses it.
+	// counters caches the per table and op change counters, and last the one used
+	// last (changes come in runs of one table); only the source's goroutine uses them.
 	counters map[counterKey]prometheus.Counter
+	last     struct {
+		key counterKey
+		ctr prometheus.Counter
+	}
+	// ensured is the topic ensure found last, so that a run of records to one topic
+	// skips the lock and the map.
+	ensured atomic.Pointer[string]
 }
 
 type counterKey struct {
@@ -102,6 +110,18 @@ func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombs
 // backoff while Kafka is unreachable (the source waits); an error Kafka marks as final
 // (an invalid name, no authorization) stops the pipeline.
 func (b *batcher) ensure(ctx context.Context, topic string) error {
+	if t := b.ensured.Load(); t != nil && *t == topic {
+		return nil
+	}
+	if err := b.ensureKnown(ctx, topic); err != nil {
+		return err
+	}
+	known := topic // allocated here, on this path only
+	b.ensured.Store(&known)
+	return nil
+}
+
+func (b *batcher) ensureKnown(ctx context.Context, topic string) error {
 	b.mu.Lock()
 	ok := b.known[topic]
 	b.mu.Unlock()
@@ -264,11 +284,16 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 // count counts a change of table in the metrics.
 func (b *batcher) count(table *event.Table, op event.Op) {
 	k := counterKey{table, op}
+	if b.last.ctr != nil && b.last.key == k {
+		b.last.ctr.Inc()
+		return
+	}
 	ctr, ok := b.counters[k]
 	if !ok {
 		ctr = b.metrics.changes.WithLabelValues(table.ID.String(), string(op))
 		b.counters[k] = ctr
 	}
+	b.last.key, b.last.ctr = k, ctr
 	ctr.Inc()
 }
 

@@ -2,11 +2,13 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
@@ -163,3 +165,76 @@ func TestBatcherRecycle(t *testing.T) {
 		t.Errorf("an outsized slice was kept (cap %d)", cap(got))
 	}
 }
+
+// TestBatcherCounts: changes are counted per table and op, in runs or interleaved.
+func TestBatcherCounts(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	b := newBatcher(fixedEncoder{}, nopTopics{}, 1, 1, 10, false, newPipelineMetrics(reg, "t"), slog.New(slog.DiscardHandler))
+	t1 := &event.Table{ID: event.TableID{Schema: "s", Table: "a"}}
+	t2 := &event.Table{ID: event.TableID{Schema: "s", Table: "b"}}
+	t1v2 := &event.Table{ID: t1.ID} // a new version of s.a
+	for _, c := range []struct {
+		t  *event.Table
+		op event.Op
+	}{{t1, "r"}, {t1, "r"}, {t2, "r"}, {t1, "c"}, {t1, "r"}, {t1v2, "r"}, {t2, "r"}, {t2, "r"}} {
+		b.count(c.t, c.op)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "dovetail_source_changes_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			got[labels["table"]+" "+labels["op"]] = m.GetCounter().GetValue()
+		}
+	}
+	if want := map[string]float64{"s.a r": 4, "s.a c": 1, "s.b r": 3}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes counted %v, want %v", got, want)
+	}
+}
+
+// TestBatcherEnsure: each topic is created once, whatever the order of records.
+func TestBatcherEnsure(t *testing.T) {
+	topics := &countTopics{n: map[string]int{}}
+	b := newBatcher(fixedEncoder{}, topics, 1, 1, 10, false, newPipelineMetrics(nil, "t"), slog.New(slog.DiscardHandler))
+	for _, topic := range []string{"a", "a", "b", "a", "c", "c", "b"} {
+		if err := b.ensure(context.Background(), topic); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(topics.n) != "map[a:1 b:1 c:1]" {
+		t.Errorf("topics created %v", topics.n)
+	}
+	topics.fail = true
+	if err := b.ensure(context.Background(), "d"); err == nil {
+		t.Fatal("a failed creation was not reported")
+	}
+	topics.fail = false
+	if err := b.ensure(context.Background(), "d"); err != nil || topics.n["d"] != 1 {
+		t.Errorf("after a failure: err %v, created %d times", err, topics.n["d"])
+	}
+}
+
+type countTopics struct {
+	n    map[string]int
+	fail bool
+}
+
+func (c *countTopics) Ensure(_ context.Context, topic string, _, _ int) error {
+	if c.fail {
+		return errPermanent
+	}
+	c.n[topic]++
+	return nil
+}
+
+// errPermanent is a Kafka error that retry does not retry.
+var errPermanent = kafka.TopicAuthorizationFailed
