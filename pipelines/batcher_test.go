@@ -127,7 +127,10 @@ func TestPipelineWritesInOrder(t *testing.T) {
 
 // BenchmarkPipelineRecords measures the pipeline's own cost per record (an op): batching
 // snapshot changes (chunks of 50000) into batches of 10000 and handing them to the
-// producer, which drops them; the encoder returns the same bytes every time.
+// producer, which drops them; the encoder returns the same bytes every time. From
+// `go test ./pipelines -run XXX -bench PipelineRecords -benchmem` on a shared, noisy
+// 2-CPU machine: ~200-245 -> ~41-45 ns/op and 282 -> 1 B/op once batches reused their
+// message slices and runs of one table skipped the counter and topic maps.
 func BenchmarkPipelineRecords(b *testing.B) {
 	src := &rowSource{n: b.N, chunk: 50_000}
 	p := &Pipeline{Name: "b", Source: src, Encoder: fixedEncoder{key: make([]byte, 10), value: make([]byte, 300)},

@@ -137,7 +137,14 @@ func snapRows() *event.Change {
 }
 
 // BenchmarkEncodeSnapshotRow measures the snapshot's encoding of a record: a read of
-// bench.snap_rows, key and value.
+// bench.snap_rows, key and value. From `go test ./schema -run XXX -bench
+// 'EncodeSnapshotRow|AppendDecimal' -benchmem` on a shared, noisy 2-CPU machine, best of
+// six, before and after decimals were computed with machine integers:
+//
+//	BenchmarkEncodeSnapshotRow  ~560 -> ~290 ns/op   376 -> 320 B/op   3 -> 1 allocs/op
+//	BenchmarkAppendDecimal      ~105 ->  ~14 ns/op    46 ->   0 B/op   1 -> 0 allocs/op
+//
+// The one allocation left is the record itself (key and value share it).
 func BenchmarkEncodeSnapshotRow(b *testing.B) {
 	ctx := context.Background()
 	enc := NewEncoder(newMemRegistry(), "dove", WithClock(func() time.Time { return processed }))

@@ -163,7 +163,12 @@ func TestCopyReaderErrors(t *testing.T) {
 }
 
 // BenchmarkCopyReader decodes bench.snap_rows rows from COPY's text format, one
-// CopyData message (one row) per Write as Postgres sends them; an op is a row.
+// CopyData message (one row) per Write as Postgres sends them; an op is a row. From
+// `go test ./sources/postgres -run XXX -bench CopyReader -benchmem` on a shared, noisy
+// 2-CPU machine: ~820 -> ~580 ns/op, 677 -> 469 B/op, 18 -> 11 allocs/op once a row's
+// strings shared one allocation and fields were no longer copied to be unescaped. Of
+// the 11 left: the row, its text bytes, a string header per text value (boxing a string
+// in an interface allocates), and the boxed numbers and decimal.
 func BenchmarkCopyReader(b *testing.B) {
 	rel := snapRelation(b)
 	lines := make([][]byte, 1000)

@@ -215,7 +215,13 @@ func (nopHandler) Heartbeat(context.Context, time.Time, event.Position) error { 
 
 // BenchmarkCopyChunks measures Capture's own cost per snapshot row (an op is a row):
 // readers handing rows over, the emitter marking them and making their Changes. The
-// view hands out the same row slices again and the handler drops the Changes.
+// view hands out the same row slices again and the handler drops the Changes. From
+// `go test ./sources/snapshot -run XXX -bench CopyChunks -benchmem` on a shared, noisy
+// 2-CPU machine, best of six: one channel operation and one Change allocation per row
+// before, per 512 rows and 64 Changes after:
+//
+//	readers=1  ~380 -> ~100 ns/op   355 -> 340 B/op   2 -> 0 allocs/op
+//	readers=2  ~360 -> ~145 ns/op   355 -> 340 B/op   2 -> 0 allocs/op
 func BenchmarkCopyChunks(b *testing.B) {
 	for _, readers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("readers=%d", readers), func(b *testing.B) {
