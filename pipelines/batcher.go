@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,7 +24,8 @@ type Encoder interface {
 }
 
 // Producer writes records and returns only when Kafka acknowledged all of them (acks=all),
-// or with an error. *kafka.Writer is one.
+// or with an error. *kafka.Writer is one. It must not keep msgs, the slice, once it
+// returned (kafka-go copies the messages): the pipeline fills it again.
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
@@ -68,11 +70,22 @@ type batcher struct {
 
 	sendMu sync.Mutex // orders swaps and sends
 	out    chan *batch
+	// free holds emptied message slices of written batches, for new batches: a batch
+	// of 10000 records takes 1.5 MB of kafka.Message, more garbage than anything else
+	// per record when every batch made its own.
+	free chan []kafka.Message
 	// draining closes when the pipeline stops taking events.
 	draining chan struct{}
-	// counters caches the per table and op change counters; only the source's goroutine
-	// uses it.
+	// counters caches the per table and op change counters, and last the one used
+	// last (changes come in runs of one table); only the source's goroutine uses them.
 	counters map[counterKey]prometheus.Counter
+	last     struct {
+		key counterKey
+		ctr prometheus.Counter
+	}
+	// ensured is the topic ensure found last, so that a run of records to one topic
+	// skips the lock and the map.
+	ensured atomic.Pointer[string]
 }
 
 type counterKey struct {
@@ -87,6 +100,7 @@ func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombs
 		cur:      &batch{},
 		known:    map[string]bool{},
 		out:      make(chan *batch, 1),
+		free:     make(chan []kafka.Message, 3),
 		draining: make(chan struct{}),
 		counters: map[counterKey]prometheus.Counter{},
 	}
@@ -96,6 +110,18 @@ func newBatcher(enc Encoder, topics Topics, partitions, replicas, max int, tombs
 // backoff while Kafka is unreachable (the source waits); an error Kafka marks as final
 // (an invalid name, no authorization) stops the pipeline.
 func (b *batcher) ensure(ctx context.Context, topic string) error {
+	if t := b.ensured.Load(); t != nil && *t == topic {
+		return nil
+	}
+	if err := b.ensureKnown(ctx, topic); err != nil {
+		return err
+	}
+	known := topic // allocated here, on this path only
+	b.ensured.Store(&known)
+	return nil
+}
+
+func (b *batcher) ensureKnown(ctx context.Context, topic string) error {
 	b.mu.Lock()
 	ok := b.known[topic]
 	b.mu.Unlock()
@@ -160,7 +186,7 @@ func (b *batcher) send(ctx context.Context, idle bool) error {
 		b.mu.Unlock()
 		return nil
 	}
-	b.cur = &batch{msgs: make([]kafka.Message, 0, min(len(c.msgs), b.max))}
+	b.cur = &batch{msgs: b.newMsgs(len(c.msgs))}
 	b.mu.Unlock()
 	select {
 	case b.out <- c:
@@ -181,6 +207,32 @@ func (b *batcher) send(ctx context.Context, idle bool) error {
 		b.cur = c
 		b.mu.Unlock()
 		return ctx.Err()
+	}
+}
+
+// newMsgs returns an empty message slice for a batch: a recycled one, or a new one with
+// room for about as many records as the last batch.
+func (b *batcher) newMsgs(last int) []kafka.Message {
+	select {
+	case msgs := <-b.free:
+		return msgs
+	default:
+		return make([]kafka.Message, 0, min(last, b.max))
+	}
+}
+
+// recycle takes back the message slice of a batch that was written: the flusher calls
+// it once nothing refers to bt.msgs any more.
+func (b *batcher) recycle(bt *batch) {
+	msgs := bt.msgs
+	bt.msgs = nil
+	if cap(msgs) == 0 || cap(msgs) > 2*b.max {
+		return
+	}
+	clear(msgs) // let the records go
+	select {
+	case b.free <- msgs[:0]:
+	default:
 	}
 }
 
@@ -232,11 +284,16 @@ func (b *batcher) Change(ctx context.Context, c *event.Change) error {
 // count counts a change of table in the metrics.
 func (b *batcher) count(table *event.Table, op event.Op) {
 	k := counterKey{table, op}
+	if b.last.ctr != nil && b.last.key == k {
+		b.last.ctr.Inc()
+		return
+	}
 	ctr, ok := b.counters[k]
 	if !ok {
 		ctr = b.metrics.changes.WithLabelValues(table.ID.String(), string(op))
 		b.counters[k] = ctr
 	}
+	b.last.key, b.last.ctr = k, ctr
 	ctr.Inc()
 }
 

@@ -125,6 +125,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				if err := p.flush(gctx, bt, false); err != nil {
 					return err
 				}
+				b.recycle(bt)
 			case <-stored:
 				err := retry(gctx, log, "store position", p.metrics.retries, func() error {
 					return p.offsets.store(gctx, nil, false)
@@ -139,6 +140,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 						if err := p.flush(gctx, bt, false); err != nil {
 							return err
 						}
+						b.recycle(bt)
 						continue
 					default:
 					}

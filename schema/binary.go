@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"math/bits"
 	"slices"
 )
 
@@ -69,6 +70,9 @@ func appendOptNonZero(b []byte, v int64) []byte {
 // appendTwosComplement writes x as length-prefixed big-endian two's complement bytes of
 // minimal length (Java's BigInteger.toByteArray, which Avro's decimal and Debezium use).
 func appendTwosComplement(b []byte, x *big.Int) []byte {
+	if x.IsInt64() {
+		return appendTwosComplement64(b, x.Int64())
+	}
 	if x.Sign() >= 0 {
 		n := x.BitLen()/8 + 1
 		b = appendLong(b, int64(n))
@@ -85,6 +89,20 @@ func appendTwosComplement(b []byte, x *big.Int) []byte {
 	m.FillBytes(b[start:])
 	for i := start; i < len(b); i++ {
 		b[i] = ^b[i]
+	}
+	return b
+}
+
+// appendTwosComplement64 is appendTwosComplement of an int64.
+func appendTwosComplement64(b []byte, x int64) []byte {
+	m := uint64(x)
+	if x < 0 {
+		m = ^m // -x-1, the magnitude the sign byte's length depends on
+	}
+	n := bits.Len64(m)/8 + 1
+	b = appendLong(b, int64(n))
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, byte(uint64(x)>>(8*i)))
 	}
 	return b
 }

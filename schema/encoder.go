@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
@@ -25,7 +26,10 @@ type Encoder struct {
 
 	mu     sync.RWMutex
 	tables map[tableKey]*tableCodec
-	fixed  map[string]int // subject -> id of heartbeat and message schemas
+	// last is the codec found last: changes come in runs of one table (a snapshot's
+	// chunks, a transaction's rows), which then skip the lock and the map.
+	last  atomic.Pointer[tableCodec]
+	fixed map[string]int // subject -> id of heartbeat and message schemas
 
 	regMu sync.Mutex // serializes first-time registrations
 	bufs  sync.Pool  // *[]byte scratch buffers
@@ -201,10 +205,14 @@ func (e *Encoder) codec(ctx context.Context, c *event.Change) (*tableCodec, erro
 		return nil, fmt.Errorf("%w: change without table", ErrInvalidValue)
 	}
 	k := tableKey{c.Table, c.Source.Connector}
+	if tc := e.last.Load(); tc != nil && tc.id == k {
+		return tc, nil
+	}
 	e.mu.RLock()
 	tc := e.tables[k]
 	e.mu.RUnlock()
 	if tc != nil {
+		e.last.Store(tc)
 		return tc, nil
 	}
 
@@ -220,6 +228,7 @@ func (e *Encoder) codec(ctx context.Context, c *event.Change) (*tableCodec, erro
 	if err != nil {
 		return nil, err
 	}
+	tc.id = k
 	if tc.schemas.Key != "" {
 		if tc.keyID, err = e.reg.Register(ctx, KeySubject(tc.topic), tc.schemas.Key); err != nil {
 			return nil, fmt.Errorf("register key schema of %s: %w", tc.name, err)
@@ -282,7 +291,8 @@ type tableKey struct {
 
 // tableCodec is one table version's schemas, registry ids and column plan.
 type tableCodec struct {
-	name           string // namespace.table, for errors
+	id             tableKey // what the Encoder caches it under
+	name           string   // namespace.table, for errors
 	topic          string
 	connector      string
 	schemas        Schemas

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 )
@@ -122,6 +123,69 @@ func appendValue(b []byte, t *event.Type, p10 *big.Int, v any) ([]byte, error) {
 
 // appendDecimal writes r at the column's scale as Avro decimal bytes.
 func appendDecimal(b []byte, scale int, p10 *big.Int, r *big.Rat) ([]byte, error) {
+	if x, ok := unscaled64(scale, r); ok {
+		return appendTwosComplement64(b, x), nil
+	}
+	return appendDecimalBig(b, scale, p10, r)
+}
+
+// unscaled64 returns r × 10^scale computed with machine integers, for the common
+// decimal whose numerator and denominator fit in 64 bits, as does the result. ok is
+// false when it cannot tell: the result overflows, the scale is out of the table, or r
+// does not divide exactly (appendDecimalBig then decides, and reports the error).
+func unscaled64(scale int, r *big.Rat) (x int64, ok bool) {
+	num := r.Num()
+	if !num.IsInt64() || scale < -maxPow10 || scale > maxPow10 {
+		return 0, false
+	}
+	x = num.Int64()
+	den := uint64(1)
+	if !r.IsInt() {
+		d := r.Denom() // a reference when r is not an integer: no allocation
+		if !d.IsUint64() {
+			return 0, false
+		}
+		den = d.Uint64()
+	}
+	if scale < 0 {
+		p := int64(pow10u[-scale])
+		if den != 1 || x%p != 0 {
+			return 0, false
+		}
+		return x / p, true
+	}
+	p := pow10u[scale]
+	if p%den != 0 {
+		return 0, false
+	}
+	mag := uint64(x)
+	if x < 0 {
+		mag = -mag
+	}
+	hi, lo := bits.Mul64(mag, p/den)
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	if x < 0 {
+		return -int64(lo), true
+	}
+	return int64(lo), true
+}
+
+// maxPow10 is the largest power of ten in pow10u: 10^18 < 2^63.
+const maxPow10 = 18
+
+// pow10u holds 10^0 … 10^maxPow10.
+var pow10u = func() (p [maxPow10 + 1]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// appendDecimalBig is appendDecimal with math/big, for any r.
+func appendDecimalBig(b []byte, scale int, p10 *big.Int, r *big.Rat) ([]byte, error) {
 	if p10 == nil {
 		p10 = pow10(scale)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
@@ -422,6 +423,15 @@ type copyReader struct {
 	lsn LSN
 	buf []byte
 	err error
+	// texts (the fields of text columns, pointing into the row being decoded) and
+	// scratch (an unescaped field) are reused from row to row.
+	texts   []textField
+	scratch []byte
+}
+
+type textField struct {
+	col int
+	raw []byte
 }
 
 func (r *copyReader) Write(p []byte) (int, error) {
@@ -448,10 +458,17 @@ func (r *copyReader) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// line decodes a row. Values of text columns are the field's text: their strings share
+// one allocation per row. Other fields are decoded in place (unescaped into scratch
+// first when they hold a backslash).
 func (r *copyReader) line(l []byte) error {
-	n := len(r.rel.codecs)
+	codecs := r.rel.codecs
+	n := len(codecs)
 	out := make([]any, n)
-	var field []byte
+	texts := r.texts[:0]
+	size := 0 // of the text fields, an upper bound once unescaped
+	// Rows rarely hold a backslash: one look at the whole row saves one per field.
+	escaped := bytes.IndexByte(l, '\\') >= 0
 	for i := range n {
 		j := bytes.IndexByte(l, '\t')
 		if j < 0 {
@@ -469,14 +486,44 @@ func (r *copyReader) line(l []byte) error {
 		if string(raw) == `\N` {
 			continue
 		}
-		field = unescapeCopy(field[:0], raw)
-		v, err := r.rel.codecs[i].decode(field)
+		if codecs[i].text {
+			texts = append(texts, textField{col: i, raw: raw})
+			size += len(raw)
+			continue
+		}
+		field := raw
+		if escaped && bytes.IndexByte(raw, '\\') >= 0 {
+			r.scratch = unescapeCopy(r.scratch[:0], raw)
+			field = r.scratch
+		}
+		v, err := codecs[i].decode(field)
 		if err != nil {
 			col := &r.rel.table.Columns[i]
 			return fmt.Errorf("decode %s column %s (%s) in the snapshot at %s: %w", r.rel.table.ID, col.Name, col.Type.SourceType, r.lsn, err)
 		}
 		out[i] = v
 	}
+	r.texts = texts
+	// Unescaping only shortens a field: the row's text fits without growing, so the
+	// bytes under a string are never written again.
+	var all []byte
+	if size > 0 {
+		all = make([]byte, 0, size)
+	}
+	for _, t := range texts {
+		start := len(all)
+		if escaped {
+			all = unescapeCopy(all, t.raw)
+		} else {
+			all = append(all, t.raw...)
+		}
+		if len(all) > start {
+			out[t.col] = unsafe.String(&all[start], len(all)-start)
+		} else {
+			out[t.col] = ""
+		}
+	}
+	clear(r.texts) // keep no reference to the connection's buffer
 	return r.row(out)
 }
 

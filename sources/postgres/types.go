@@ -134,6 +134,9 @@ type codec struct {
 	decode func(b []byte) (any, error)
 	// zero is Debezium's fallback for a required column whose value was not sent.
 	zero any
+	// text says that decode is decodeString: the value is the text itself (the
+	// snapshot's COPY reader then makes the string without calling decode).
+	text bool
 }
 
 // typeLookup returns the catalog entry of a type that is not built in.
@@ -179,14 +182,14 @@ func codecDepth(oid uint32, typmod int32, lookup typeLookup, depth int) (codec, 
 		return codec{
 			typ: event.Type{Kind: event.KindString, Name: "io.debezium.data.Enum",
 				Params: map[string]string{"allowed": strings.Join(t.EnumVals, ",")}, SourceType: t.Name},
-			decode: decodeString, zero: "",
+			decode: decodeString, text: true, zero: "",
 		}, nil
 	case t.Name == "hstore":
 		return codec{typ: event.Type{Kind: event.KindString, Name: "io.debezium.data.Json", SourceType: "hstore"},
 			decode: decodeHstore, zero: "{}"}, nil
 	case t.Name == "ltree":
 		return codec{typ: event.Type{Kind: event.KindString, Name: "io.debezium.data.Ltree", SourceType: "ltree"},
-			decode: decodeString, zero: ""}, nil
+			decode: decodeString, text: true, zero: ""}, nil
 	default:
 		// citext, ranges, tsvector, extension types…: the text form.
 		return textCodec(t.Name), nil
@@ -194,7 +197,7 @@ func codecDepth(oid uint32, typmod int32, lookup typeLookup, depth int) (codec, 
 }
 
 func textCodec(name string) codec {
-	return codec{typ: event.Type{Kind: event.KindString, SourceType: name}, decode: decodeString, zero: ""}
+	return codec{typ: event.Type{Kind: event.KindString, SourceType: name}, decode: decodeString, text: true, zero: ""}
 }
 
 func arrayCodec(elemOID uint32, typmod int32, delim byte, lookup typeLookup, depth int) (codec, error) {
@@ -232,7 +235,7 @@ func arrayCodec(elemOID uint32, typmod int32, delim byte, lookup typeLookup, dep
 // builtinCodec maps the built-in scalar types.
 func builtinCodec(oid uint32, typmod int32) (codec, bool) {
 	str := func(src, name string) codec {
-		return codec{typ: event.Type{Kind: event.KindString, Name: name, SourceType: src}, decode: decodeString, zero: ""}
+		return codec{typ: event.Type{Kind: event.KindString, Name: name, SourceType: src}, decode: decodeString, text: true, zero: ""}
 	}
 	switch oid {
 	case oidBool:

@@ -248,11 +248,22 @@ type chunk struct {
 	stat   *tableStat
 }
 
-// item is what readers send the emitter: a row of a chunk, or the chunk's end.
-type item struct {
-	ch  *chunk
-	row []any
+// batch is what a reader sends the emitter: rows of one chunk, in key order, and
+// whether the chunk ends with them. Readers send rows in batches of up to batchRows so
+// that the channel is crossed once per batch rather than once per row.
+type batch struct {
+	ch   *chunk
+	rows [][]any
+	end  bool
 }
+
+// batchRows is the most rows in a batch, and batchQueue the batches queued for the
+// emitter: the rows held in memory are bounded by (readers + batchQueue + 1) ×
+// batchRows, whatever the tables' sizes.
+const (
+	batchRows  = 512
+	batchQueue = 4
+)
 
 // snapshot copies the tables (continuing p when it is set) and returns the position
 // streaming continues from.
@@ -376,7 +387,10 @@ func (c *Capture) copyChunks(ctx context.Context, h event.Handler, view View, p 
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *chunk)
-	items := make(chan item, 1024)
+	batches := make(chan batch, batchQueue)
+	// free holds the emptied row slices of batches the emitter is done with, for the
+	// readers to fill again.
+	free := make(chan [][]any, batchQueue+c.cfg.Readers+1)
 	g, gctx := errgroup.WithContext(rctx)
 	g.Go(func() error {
 		defer close(work)
@@ -389,24 +403,44 @@ func (c *Capture) copyChunks(ctx context.Context, h event.Handler, view View, p 
 		}
 		return nil
 	})
+	take := func() [][]any {
+		select {
+		case rows := <-free:
+			return rows
+		default:
+			return make([][]any, 0, batchRows)
+		}
+	}
 	for r := range c.cfg.Readers {
 		g.Go(func() error {
 			for ch := range work {
-				send := func(row []any) error {
+				rows := take()
+				send := func(end bool) error {
 					select {
-					case items <- item{ch: ch, row: row}:
-						return nil
+					case batches <- batch{ch: ch, rows: rows, end: end}:
 					case <-gctx.Done():
 						return gctx.Err()
 					}
+					rows = nil
+					if !end {
+						rows = take()
+					}
+					return nil
 				}
-				if err := view.Read(gctx, r, *ch.t, ch.lo, ch.hi, send); err != nil {
+				err := view.Read(gctx, r, *ch.t, ch.lo, ch.hi, func(row []any) error {
+					rows = append(rows, row)
+					if len(rows) < batchRows {
+						return nil
+					}
+					return send(false)
+				})
+				if err != nil {
 					if gctx.Err() != nil {
 						return nil
 					}
 					return fmt.Errorf("read %s chunk %d: %w", ch.t.Table.ID, ch.index, err)
 				}
-				if err := send(nil); err != nil {
+				if err := send(true); err != nil {
 					return nil
 				}
 			}
@@ -419,26 +453,34 @@ func (c *Capture) copyChunks(ctx context.Context, h event.Handler, view View, p 
 	go func() {
 		defer wg.Done()
 		readErr = g.Wait()
-		close(items)
+		close(batches)
 	}()
 	stopLog := c.logProgress(rctx)
 	defer stopLog()
 	e := newEmitter(h, p, c.log)
 	var emitErr error
-	for it := range items {
+	for bt := range batches {
 		if emitErr != nil {
 			continue // drain until the readers stop
 		}
-		if it.row != nil {
-			emitErr = e.row(ctx, it.ch, it.row)
-			c.stats.rows.Add(1)
-			it.ch.stat.rows.Add(1)
-		} else {
-			emitErr = e.chunkDone(ctx, it.ch)
+		if len(bt.rows) > 0 {
+			emitErr = e.rows(ctx, bt.ch, bt.rows)
+			c.stats.rows.Add(int64(len(bt.rows)))
+			bt.ch.stat.rows.Add(int64(len(bt.rows)))
+		}
+		if bt.end && emitErr == nil {
+			emitErr = e.chunkDone(ctx, bt.ch)
 			c.stats.chunksDone.Add(1)
 		}
 		if emitErr != nil {
 			cancel()
+		}
+		if cap(bt.rows) > 0 {
+			clear(bt.rows) // the rows are the handler's now
+			select {
+			case free <- bt.rows[:0]:
+			default:
+			}
 		}
 	}
 	wg.Wait()
@@ -485,29 +527,45 @@ func newEmitter(h event.Handler, p *progress, log *slog.Logger) *emitter {
 	return e
 }
 
-func (e *emitter) row(ctx context.Context, ch *chunk, row []any) error {
+// rows hands over the held row of ch's table and rows (in key order) but the last, which
+// it holds back.
+func (e *emitter) rows(ctx context.Context, ch *chunk, rows [][]any) error {
 	id := ch.t.Table.ID.String()
-	if held := e.held[id]; held != nil {
-		if held.Source.Snapshot == "" {
-			held.Source.Snapshot = "true"
+	held, started := e.held[id], e.started[id]
+	var slab []event.Change
+	for _, row := range rows {
+		if held != nil {
+			if held.Source.Snapshot == "" {
+				held.Source.Snapshot = "true"
+			}
+			if err := e.h.Change(ctx, held); err != nil {
+				return err
+			}
 		}
-		if err := e.h.Change(ctx, held); err != nil {
-			return err
+		// Changes are allocated a slab at a time; each is still the handler's own.
+		if len(slab) == 0 {
+			slab = make([]event.Change, changeSlab)
 		}
+		held, slab = &slab[0], slab[1:]
+		held.Table, held.Op, held.After, held.Source = ch.t.Table, event.OpRead, row, ch.t.Source
+		switch {
+		case !e.sentAny:
+			held.Source.Snapshot = "first"
+		case !started:
+			held.Source.Snapshot = "first_in_data_collection"
+		default:
+			held.Source.Snapshot = ""
+		}
+		e.sentAny, started = true, true
 	}
-	src := ch.t.Source
-	switch {
-	case !e.sentAny:
-		src.Snapshot = "first"
-	case !e.started[id]:
-		src.Snapshot = "first_in_data_collection"
-	default:
-		src.Snapshot = ""
-	}
-	e.sentAny, e.started[id] = true, true
-	e.held[id] = &event.Change{Table: ch.t.Table, Op: event.OpRead, After: row, Source: src}
+	e.held[id], e.started[id] = held, started
 	return nil
 }
+
+// changeSlab is how many Changes the emitter allocates at once: few enough that a slab
+// is a small object (a Change is about 350 bytes), and that one Change a handler keeps
+// holds little memory alive.
+const changeSlab = 64
 
 func (e *emitter) chunkDone(ctx context.Context, ch *chunk) error {
 	id := ch.t.Table.ID.String()

@@ -79,7 +79,7 @@ func TestEmitterMarks(t *testing.T) {
 		if s.row == nil {
 			err = e.chunkDone(ctx, s.ch)
 		} else {
-			err = e.row(ctx, s.ch, []any{s.row})
+			err = e.rows(ctx, s.ch, [][]any{{s.row}})
 		}
 		if err != nil {
 			t.Fatal(err)
