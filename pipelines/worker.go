@@ -89,7 +89,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			<-runCtx.Done()
 			sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
 			defer c()
-			return srv.Shutdown(sctx)
+			if err := srv.Shutdown(sctx); err != nil {
+				// A request still running (a CPU profile, a slow scrape) must not turn
+				// a clean stop into a failure: cut it off.
+				log.Warn("http endpoints: cutting off requests still running at shutdown", "err", err)
+				return srv.Close()
+			}
+			return nil
 		})
 		log.Info("http endpoints", "addr", ln.Addr().String())
 	}
