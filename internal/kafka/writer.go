@@ -3,7 +3,6 @@ package kafka
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -388,9 +387,14 @@ func messageSize(m *kafka.Message) int64 {
 }
 
 func varintSize(n int) int64 {
-	return int64(len(binary.AppendVarint(nil, int64(n))))
+	u := uint64(n) << 1 // zigzag, n >= 0
+	size := int64(1)
+	for u >= 0x80 {
+		u >>= 7
+		size++
+	}
+	return size
 }
-
 func newTransport() *kafka.Transport {
 	return &kafka.Transport{ClientID: "dovetail", IdleTimeout: 30 * time.Second, MetadataTTL: 6 * time.Second}
 }
