@@ -200,15 +200,9 @@ func BenchmarkSnapshotRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	view, _, err := src.Snapshotter().Open(ctx, 1, snapshot.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
+	view, table := openOne(b, src, 1)
 	defer view.Close()
-	tables, err := view.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		b.Fatal(tables, err)
-	}
+	tables := []snapshot.Table{table}
 	pidFile := testmaria.QueryString(b, dsn, "SELECT @@pid_file")
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)

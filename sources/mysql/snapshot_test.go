@@ -37,17 +37,12 @@ func sameValue(a, b any) bool {
 func readAll(t *testing.T, src *Source, rows int) ([][]any, int) {
 	t.Helper()
 	ctx := context.Background()
-	view, _, err := src.Snapshotter().Open(ctx, 2, snapshot.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	view, table := openOne(t, src, 2)
 	defer view.Close()
-	tables, err := view.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("tables %v, %v; want one", tables, err)
-	}
+	tables := []snapshot.Table{table}
 	var points []snapshot.Key
 	if rows > 0 {
+		var err error
 		if points, err = view.Split(ctx, tables[0], rows); err != nil {
 			t.Fatal(err)
 		}
@@ -311,15 +306,9 @@ func TestSnapshotChunkKeys(t *testing.T) {
 func explainRange(t *testing.T, src *Source) {
 	t.Helper()
 	ctx := context.Background()
-	view, _, err := src.Snapshotter().Open(ctx, 1, snapshot.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	view, table := openOne(t, src, 1)
 	defer view.Close()
-	tables, err := view.Tables(ctx)
-	if err != nil || len(tables) != 1 {
-		t.Fatalf("tables %v, %v; want one", tables, err)
-	}
+	tables := []snapshot.Table{table}
 	points, err := view.Split(ctx, tables[0], 7)
 	if err != nil || len(points) < 3 {
 		t.Fatalf("split: %d points, %v", len(points), err)
@@ -400,4 +389,21 @@ func TestKeyLiteral(t *testing.T) {
 	if got := slices.Collect(splitComma(nil)); len(got) != 0 {
 		t.Errorf("splitComma() = %q", got)
 	}
+}
+
+// openOne opens a snapshot view (of now) with readers readers on src, which captures one
+// table, and returns the view and that table.
+func openOne(tb testing.TB, src *Source, readers int) (snapshot.View, snapshot.Table) {
+	tb.Helper()
+	ctx := context.Background()
+	view, _, err := src.Snapshotter().Open(ctx, readers, snapshot.Now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tables, err := view.Tables(ctx)
+	if err != nil || len(tables) != 1 {
+		view.Close()
+		tb.Fatalf("tables %v, %v; want one", tables, err)
+	}
+	return view, tables[0]
 }

@@ -50,12 +50,32 @@ func BenchmarkDecodeInsert(b *testing.B) {
 	}
 }
 
-// benchColumns is the 10-column table of bench/run.sh (bench_rows).
-var benchColumns = []struct {
+// testColumn is a column of a test relation.
+type testColumn struct {
 	name   string
 	oid    uint32
 	typmod int32
-}{
+}
+
+// testRelation is a relation of columns with the first as key, the first three NOT
+// NULL, decoded by the streaming path's codecs.
+func testRelation(tb testing.TB, id event.TableID, columns []testColumn) *relation {
+	tb.Helper()
+	rel := &relation{included: true, table: &event.Table{ID: id, Key: []int{0}}}
+	for i, c := range columns {
+		cd, err := codecFor(c.oid, c.typmod, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rel.codecs = append(rel.codecs, cd)
+		rel.identity = append(rel.identity, i == 0)
+		rel.table.Columns = append(rel.table.Columns, event.Column{Name: c.name, Type: cd.typ, Optional: i >= 3})
+	}
+	return rel
+}
+
+// benchColumns is the 10-column table of bench/run.sh (bench_rows).
+var benchColumns = []testColumn{
 	{"id", oidInt8, -1}, {"qty", oidInt4, -1}, {"label", oidText, -1},
 	{"price", oidNumeric, (12<<16 | 2) + 4}, {"ts", oidTimestampTZ, -1}, {"active", oidBool, -1},
 	{"attrs", oidJSONB, -1}, {"ref", oidUUID, -1}, {"score", oidFloat8, -1}, {"code", oidVarchar, 32 + 4},
@@ -146,16 +166,7 @@ func (nopHandler) Heartbeat(context.Context, time.Time, event.Position) error { 
 func benchDecoder(tb testing.TB, h event.Handler) *decoder {
 	tb.Helper()
 	s := &Source{cfg: Config{Name: "bench"}, info: serverInfo{database: "db"}}
-	rel := &relation{included: true, table: &event.Table{ID: event.TableID{Database: "db", Schema: "public", Table: "bench_rows"}, Key: []int{0}}}
-	for i, c := range benchColumns {
-		cd, err := codecFor(c.oid, c.typmod, nil)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		rel.codecs = append(rel.codecs, cd)
-		rel.identity = append(rel.identity, i == 0)
-		rel.table.Columns = append(rel.table.Columns, event.Column{Name: c.name, Type: cd.typ, Optional: i >= 3})
-	}
+	rel := testRelation(tb, event.TableID{Database: "db", Schema: "public", Table: "bench_rows"}, benchColumns)
 	return &decoder{src: s, h: h, rels: map[uint32]*relation{16384: rel}}
 }
 

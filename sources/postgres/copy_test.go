@@ -13,11 +13,7 @@ import (
 )
 
 // snapColumns is bench/snapshot.sh's table bench.snap_rows.
-var snapColumns = []struct {
-	name   string
-	oid    uint32
-	typmod int32
-}{
+var snapColumns = []testColumn{
 	{"id", oidInt8, -1}, {"qty", oidInt4, -1}, {"label", oidVarchar, 64 + 4},
 	{"price", oidNumeric, (12<<16 | 2) + 4}, {"ts", oidTimestamp, 6}, {"active", oidInt2, -1},
 	{"attrs", oidJSONB, -1}, {"ref", oidBPChar, 36 + 4}, {"score", oidFloat8, -1}, {"code", oidVarchar, 32 + 4},
@@ -25,17 +21,7 @@ var snapColumns = []struct {
 
 func snapRelation(tb testing.TB) *relation {
 	tb.Helper()
-	rel := &relation{included: true, table: &event.Table{ID: event.TableID{Database: "db", Schema: "bench", Table: "snap_rows"}, Key: []int{0}}}
-	for i, c := range snapColumns {
-		cd, err := codecFor(c.oid, c.typmod, nil)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		rel.codecs = append(rel.codecs, cd)
-		rel.identity = append(rel.identity, i == 0)
-		rel.table.Columns = append(rel.table.Columns, event.Column{Name: c.name, Type: cd.typ, Optional: i >= 3})
-	}
-	return rel
+	return testRelation(tb, event.TableID{Database: "db", Schema: "bench", Table: "snap_rows"}, snapColumns)
 }
 
 // snapLine is row g of bench.snap_rows as COPY ... TO STDOUT writes it, newline included.
