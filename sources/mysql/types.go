@@ -394,8 +394,11 @@ func textDecoder(charset string) (func(b []byte) (any, error), error) {
 	if enc == nil {
 		return func(b []byte) (any, error) { return string(b), nil }, nil
 	}
+	// ASCII text is itself in the character sets that keep ASCII as single bytes; not in
+	// UCS-2 and UTF-16 ("Ab" is 00 41 00 62, all bytes below 0x80).
+	wide := strings.HasPrefix(strings.ToLower(charset), "ucs2") || strings.HasPrefix(strings.ToLower(charset), "utf16")
 	return func(b []byte) (any, error) {
-		if isASCII(b) {
+		if !wide && isASCII(b) {
 			return string(b), nil
 		}
 		out, err := enc.NewDecoder().Bytes(b)

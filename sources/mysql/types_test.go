@@ -140,3 +140,28 @@ func TestTypes(t *testing.T) {
 		t.Errorf("decimal(65,30): decimal(%d,%d)", c.Precision, c.Scale)
 	}
 }
+
+func TestTextDecoderCharsets(t *testing.T) {
+	for _, tc := range []struct {
+		charset string
+		in      []byte
+		want    string
+	}{
+		{"utf8mb4", []byte("Ab"), "Ab"},
+		{"latin1", []byte("Ab"), "Ab"},
+		{"latin1", []byte{'c', 0xe9}, "cé"},
+		{"ucs2", []byte{0, 'A', 0, 'b'}, "Ab"},
+		{"utf16", []byte{0, 'A', 0, 'b'}, "Ab"},
+		{"utf16le", []byte{'A', 0, 'b', 0}, "Ab"},
+		{"utf16", []byte{0, 0xe9}, "é"},
+	} {
+		dec, err := textDecoder(tc.charset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := dec(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("%s %x: %q, %v; want %q", tc.charset, tc.in, got, err, tc.want)
+		}
+	}
+}
