@@ -108,6 +108,8 @@ func TestSnapshotMatchesStream(t *testing.T) {
 		{"CHAR(4) CHARACTER SET latin1", []string{"'Ä'", "'a'"}},
 		{"VARCHAR(10) CHARACTER SET latin1", []string{"'é€ÿ'", "''"}},
 		{"TEXT CHARACTER SET latin1", []string{"'café – naïve'"}},
+		{"VARCHAR(10) CHARACTER SET ucs2", []string{"'Ab'", "'é€'"}},
+		{"VARCHAR(10) CHARACTER SET utf16le", []string{"'Ab'", "'é€'"}},
 		{"TEXT CHARACTER SET utf8mb4", []string{"'𝄞 clef\n'", "''"}},
 		{"LONGTEXT", []string{"'𝄞 clef'"}},
 		{"VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", []string{"'Zz'"}},

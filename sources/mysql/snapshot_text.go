@@ -126,8 +126,9 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		if err != nil {
 			return nil, err
 		}
+		wide := wideCharset(c.charset)
 		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
-			if b := fv.AsString(); isASCII(b) {
+			if b := fv.AsString(); !wide && isASCII(b) {
 				return keep(text, b), nil
 			}
 			return decode(fv.AsString())

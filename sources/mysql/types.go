@@ -394,9 +394,7 @@ func textDecoder(charset string) (func(b []byte) (any, error), error) {
 	if enc == nil {
 		return func(b []byte) (any, error) { return string(b), nil }, nil
 	}
-	// ASCII text is itself in the character sets that keep ASCII as single bytes; not in
-	// UCS-2 and UTF-16 ("Ab" is 00 41 00 62, all bytes below 0x80).
-	wide := strings.HasPrefix(strings.ToLower(charset), "ucs2") || strings.HasPrefix(strings.ToLower(charset), "utf16")
+	wide := wideCharset(charset)
 	return func(b []byte) (any, error) {
 		if !wide && isASCII(b) {
 			return string(b), nil
@@ -407,6 +405,13 @@ func textDecoder(charset string) (func(b []byte) (any, error), error) {
 		}
 		return string(out), nil
 	}, nil
+}
+
+// wideCharset reports whether ASCII text in charset is not the ASCII bytes themselves:
+// UCS-2 and UTF-16 ("Ab" is 00 41 00 62, all bytes below 0x80).
+func wideCharset(charset string) bool {
+	cs := strings.ToLower(charset)
+	return strings.HasPrefix(cs, "ucs2") || strings.HasPrefix(cs, "utf16")
 }
 
 func isASCII(b []byte) bool {
