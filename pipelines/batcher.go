@@ -24,8 +24,9 @@ type Encoder interface {
 }
 
 // Producer writes records and returns only when Kafka acknowledged all of them (acks=all),
-// or with an error. *kafka.Writer is one. It must not keep msgs, the slice, once it
-// returned (kafka-go copies the messages): the pipeline fills it again.
+// or with an error. internal/kafka's *Writer is one. It must not keep msgs, the slice,
+// once a call returned nil: the pipeline fills it again. (A slice that any call failed
+// on is not reused: a timed-out produce request may still be reading it.)
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
@@ -44,6 +45,10 @@ type batch struct {
 	ack event.Position
 	// commit is the source commit time of the last change in msgs, for the lag metric.
 	commit time.Time
+	// failed is set when a write of msgs failed, even if a retry then succeeded: a
+	// failed (timed out) produce request may still be reading them, so the slice is not
+	// reused.
+	failed bool
 }
 
 func (b *batch) empty() bool { return len(b.msgs) == 0 && b.ack == nil }
@@ -226,7 +231,7 @@ func (b *batcher) newMsgs(last int) []kafka.Message {
 func (b *batcher) recycle(bt *batch) {
 	msgs := bt.msgs
 	bt.msgs = nil
-	if cap(msgs) == 0 || cap(msgs) > 2*b.max {
+	if bt.failed || cap(msgs) == 0 || cap(msgs) > 2*b.max {
 		return
 	}
 	clear(msgs) // let the records go

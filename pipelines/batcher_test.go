@@ -167,6 +167,10 @@ func TestBatcherRecycle(t *testing.T) {
 	if got := b.newMsgs(0); cap(got) != 0 {
 		t.Errorf("an outsized slice was kept (cap %d)", cap(got))
 	}
+	b.recycle(&batch{msgs: make([]kafka.Message, 0, 10), failed: true}) // a write failed: dropped
+	if got := b.newMsgs(0); cap(got) != 0 {
+		t.Errorf("the slice of a batch whose write failed was kept (cap %d)", cap(got))
+	}
 }
 
 // TestBatcherCounts: changes are counted per table and op, in runs or interleaved.

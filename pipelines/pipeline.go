@@ -249,6 +249,9 @@ func (p *Pipeline) flush(ctx context.Context, bt *batch, final bool) error {
 			return nil
 		}
 		err := p.Producer.WriteMessages(ctx, msgs...)
+		if err != nil {
+			bt.failed = true
+		}
 		if err != nil && !permanent(err) {
 			failed := dkafka.Failed(err, len(msgs))
 			left := make([]kafka.Message, 0, len(failed))
