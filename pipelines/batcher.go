@@ -26,7 +26,9 @@ type Encoder interface {
 // Producer writes records and returns only when Kafka acknowledged all of them (acks=all),
 // or with an error. internal/kafka's *Writer is one. It must not keep msgs, the slice,
 // once a call returned nil: the pipeline fills it again. (A slice that any call failed
-// on is not reused: a timed-out produce request may still be reading it.)
+// on is not reused: a Producer that hands the messages to a client without copying them,
+// as kafka-go's own Writer does, may still be reading them for a timed-out request;
+// internal/kafka's copies them before it returns.)
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }

@@ -42,13 +42,18 @@ func start(t *testing.T, dir string) *broker.Broker {
 	return b
 }
 
-// produce ensures topic with 3 partitions and writes n keyed records to it.
+// produce ensures topic with 3 partitions and writes n keyed records to it, lz4-compressed.
 func produce(t *testing.T, ctx context.Context, addr, topic string, first, n int) {
+	t.Helper()
+	produceWith(t, ctx, addr, topic, "lz4", first, n)
+}
+
+func produceWith(t *testing.T, ctx context.Context, addr, topic, codec string, first, n int) {
 	t.Helper()
 	if err := kafka.NewTopics([]string{addr}, nil).Ensure(ctx, topic, 3, 1); err != nil {
 		t.Fatalf("Ensure: %v", err)
 	}
-	w, err := kafka.NewWriter([]string{addr}, kafka.WriterOptions{Compression: "lz4"})
+	w, err := kafka.NewWriter([]string{addr}, kafka.WriterOptions{Compression: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +150,7 @@ func TestKcat(t *testing.T) {
 		}
 	}
 
-	out, err = exec.CommandContext(ctx, kcat, "-b", b.Addr(), "-C", "-t", "orders", "-e", "-q", "-f", "%k=%s\n").CombinedOutput()
+	out, err = exec.CommandContext(ctx, kcat, "-b", b.Addr(), "-X", "check.crcs=true", "-C", "-t", "orders", "-e", "-q", "-f", "%k=%s\n").CombinedOutput()
 	if err != nil {
 		t.Fatalf("kcat -C: %v\n%s", err, out)
 	}
@@ -158,6 +163,21 @@ func TestKcat(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("kcat -C read %v, want %v", got, want)
+	}
+
+	// librdkafka reads the record batches of every codec our writer makes.
+	for _, codec := range []string{"none", "gzip", "snappy", "zstd"} {
+		topic := "codec-" + codec
+		produceWith(t, ctx, b.Addr(), topic, codec, 0, 10)
+		out, err := exec.CommandContext(ctx, kcat, "-b", b.Addr(), "-X", "check.crcs=true", "-C", "-t", topic, "-e", "-q", "-f", "%k=%s\n").CombinedOutput()
+		if err != nil {
+			t.Fatalf("kcat -C -t %s: %v\n%s", topic, err, out)
+		}
+		got := strings.Fields(string(out))
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("kcat -C -t %s read %v, want %v", topic, got, want)
+		}
 	}
 
 	// A librdkafka producer works too.
