@@ -377,7 +377,11 @@ func timestampMicros(b []byte, withZone bool) (int64, error) {
 	return parseTimestamp(string(b), withZone)
 }
 
-func decodeTimestampMicros(b []byte) (any, error) {
+func decodeTimestampMicros(b []byte) (any, error) { return timestampOrInfinity(b) }
+
+// timestampOrInfinity is a timestamp's microseconds since the epoch, with Debezium's
+// values for ±infinity.
+func timestampOrInfinity(b []byte) (int64, error) {
 	switch string(b) {
 	case "infinity":
 		return tsInfinityMicros, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
+	"github.com/dovetail-cdc/dovetail/internal/slab"
 	"github.com/dovetail-cdc/dovetail/sources/snapshot"
 )
 
@@ -427,6 +428,8 @@ type copyReader struct {
 	// scratch (an unescaped field) are reused from row to row.
 	texts   []textField
 	scratch []byte
+	// box makes the rows and the values of text and word columns.
+	box slab.Boxer
 }
 
 type textField struct {
@@ -464,7 +467,7 @@ func (r *copyReader) Write(p []byte) (int, error) {
 func (r *copyReader) line(l []byte) error {
 	codecs := r.rel.codecs
 	n := len(codecs)
-	out := make([]any, n)
+	out := r.box.Row(n)
 	texts := r.texts[:0]
 	size := 0 // of the text fields, an upper bound once unescaped
 	// Rows rarely hold a backslash: one look at the whole row saves one per field.
@@ -496,7 +499,13 @@ func (r *copyReader) line(l []byte) error {
 			r.scratch = unescapeCopy(r.scratch[:0], raw)
 			field = r.scratch
 		}
-		v, err := codecs[i].decode(field)
+		var v any
+		var err error
+		if w := codecs[i].word; w != notWord {
+			v, err = r.parseWord(w, field)
+		} else {
+			v, err = codecs[i].decode(field)
+		}
 		if err != nil {
 			col := &r.rel.table.Columns[i]
 			return fmt.Errorf("decode %s column %s (%s) in the snapshot at %s: %w", r.rel.table.ID, col.Name, col.Type.SourceType, r.lsn, err)
@@ -518,13 +527,44 @@ func (r *copyReader) line(l []byte) error {
 			all = append(all, t.raw...)
 		}
 		if len(all) > start {
-			out[t.col] = unsafe.String(&all[start], len(all)-start)
+			out[t.col] = r.box.String(unsafe.String(&all[start], len(all)-start))
 		} else {
 			out[t.col] = ""
 		}
 	}
 	clear(r.texts) // keep no reference to the connection's buffer
 	return r.row(out)
+}
+
+// parseWord parses a word column's field into the value its codec's decode returns.
+func (r *copyReader) parseWord(w wordKind, b []byte) (any, error) {
+	switch w {
+	case wordInt32:
+		v, err := parseInt(b, 32)
+		if err != nil {
+			return nil, err
+		}
+		return r.box.Int32(int32(v)), nil
+	case wordInt64:
+		v, err := parseInt(b, 64)
+		if err != nil {
+			return nil, err
+		}
+		return r.box.Int64(v), nil
+	case wordFloat64:
+		v, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return nil, err
+		}
+		return r.box.Float64(v), nil
+	case wordTimestampMicros:
+		v, err := timestampOrInfinity(b)
+		if err != nil {
+			return nil, err
+		}
+		return r.box.Int64(v), nil
+	}
+	return nil, fmt.Errorf("no parser for word kind %d", w)
 }
 
 func unescapeCopy(dst, src []byte) []byte {

@@ -137,7 +137,22 @@ type codec struct {
 	// text says that decode is decodeString: the value is the text itself (the
 	// snapshot's COPY reader then makes the string without calling decode).
 	text bool
+	// word, when set, names the machine-word scalar decode parses: the snapshot's COPY
+	// reader then parses it with parseWord and boxes it from a slab instead of calling
+	// decode, which allocates every value (TestParseWordMatchesDecode).
+	word wordKind
 }
+
+// wordKind is a scalar whose value fits in a machine word.
+type wordKind uint8
+
+const (
+	notWord wordKind = iota
+	wordInt32
+	wordInt64
+	wordFloat64
+	wordTimestampMicros
+)
 
 // typeLookup returns the catalog entry of a type that is not built in.
 type typeLookup func(oid uint32) (*pgType, error)
@@ -241,17 +256,17 @@ func builtinCodec(oid uint32, typmod int32) (codec, bool) {
 	case oidBool:
 		return codec{typ: event.Type{Kind: event.KindBoolean, SourceType: "bool"}, decode: decodeBool, zero: false}, true
 	case oidInt2:
-		return codec{typ: event.Type{Kind: event.KindInt16, SourceType: "int2"}, decode: decodeInt32, zero: int32(0)}, true
+		return codec{typ: event.Type{Kind: event.KindInt16, SourceType: "int2"}, decode: decodeInt32, zero: int32(0), word: wordInt32}, true
 	case oidInt4:
-		return codec{typ: event.Type{Kind: event.KindInt32, SourceType: "int4"}, decode: decodeInt32, zero: int32(0)}, true
+		return codec{typ: event.Type{Kind: event.KindInt32, SourceType: "int4"}, decode: decodeInt32, zero: int32(0), word: wordInt32}, true
 	case oidInt8:
-		return codec{typ: event.Type{Kind: event.KindInt64, SourceType: "int8"}, decode: decodeInt64, zero: int64(0)}, true
+		return codec{typ: event.Type{Kind: event.KindInt64, SourceType: "int8"}, decode: decodeInt64, zero: int64(0), word: wordInt64}, true
 	case oidOID:
-		return codec{typ: event.Type{Kind: event.KindInt64, SourceType: "oid"}, decode: decodeInt64, zero: int64(0)}, true
+		return codec{typ: event.Type{Kind: event.KindInt64, SourceType: "oid"}, decode: decodeInt64, zero: int64(0), word: wordInt64}, true
 	case oidFloat4:
 		return codec{typ: event.Type{Kind: event.KindFloat32, SourceType: "float4"}, decode: decodeFloat32, zero: float32(0)}, true
 	case oidFloat8:
-		return codec{typ: event.Type{Kind: event.KindFloat64, SourceType: "float8"}, decode: decodeFloat64, zero: float64(0)}, true
+		return codec{typ: event.Type{Kind: event.KindFloat64, SourceType: "float8"}, decode: decodeFloat64, zero: float64(0), word: wordFloat64}, true
 	case oidNumeric:
 		if typmod < 4 {
 			return codec{typ: event.Type{Kind: event.KindVarDecimal, Name: "io.debezium.data.VariableScaleDecimal", SourceType: "numeric"},
@@ -344,7 +359,7 @@ func builtinCodec(oid uint32, typmod int32) (codec, bool) {
 				decode: decodeTimestampMillis, zero: int64(0)}, true
 		}
 		return codec{typ: event.Type{Kind: event.KindInt64, Name: "io.debezium.time.MicroTimestamp", SourceType: timeSource("timestamp", typmod)},
-			decode: decodeTimestampMicros, zero: int64(0)}, true
+			decode: decodeTimestampMicros, zero: int64(0), word: wordTimestampMicros}, true
 	case oidTimestampTZ:
 		p := timePrecision(typmod)
 		return codec{typ: event.Type{Kind: event.KindString, Name: "io.debezium.time.ZonedTimestamp", SourceType: timeSource("timestamptz", typmod)},
