@@ -170,7 +170,10 @@ func (e *Encoder) appendEnvelope(b []byte, tc *tableCodec, c *event.Change) ([]b
 		b = appendLong(b, t.DataCollectionOrder)
 	}
 	b = appendString(b, string(c.Op))
-	now := e.now()
+	now := c.Processed
+	if now.IsZero() {
+		now = e.now()
+	}
 	b = appendLong(append(b, 2), now.UnixMilli())
 	b = appendLong(append(b, 2), now.UnixMicro())
 	return appendLong(append(b, 2), now.UnixNano()), nil

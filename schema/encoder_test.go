@@ -404,3 +404,16 @@ func TestDecodeErrors(t *testing.T) {
 		t.Error("unknown schema id decoded")
 	}
 }
+
+// A change's Processed time, when set, is the envelope's ts_ms/ts_us/ts_ns instead of
+// the encoder's clock.
+func TestProcessedTime(t *testing.T) {
+	at := time.Date(2026, 11, 27, 8, 30, 0, 123456789, time.UTC)
+	c := &event.Change{Table: everyTypeTable(), Op: event.OpRead, After: everyTypeRow(), Source: pgSource(), Processed: at}
+	_, v := encodeDecode(t, c)
+	for f, want := range map[string]int64{"ts_ms": at.UnixMilli(), "ts_us": at.UnixMicro(), "ts_ns": at.UnixNano()} {
+		if got := opt(v[f]); got != want {
+			t.Errorf("%s = %v, want %d (Processed)", f, got, want)
+		}
+	}
+}

@@ -190,6 +190,11 @@ type Change struct {
 	Before, After []any
 	Source        Source
 	Transaction   *Transaction
+	// Processed, when set, is the time the source handed the change over, for the
+	// envelope's ts_ms/ts_us/ts_ns; zero leaves it to the encoder's clock at encoding.
+	// (A snapshot sets it once per batch of rows: reading the clock for each of
+	// millions of rows cost 3% of a snapshot's CPU.)
+	Processed time.Time
 }
 
 // Key returns the key column values of the change's row (after, or before for deletes),

@@ -533,6 +533,7 @@ func (e *emitter) rows(ctx context.Context, ch *chunk, rows [][]any) error {
 	id := ch.t.Table.ID.String()
 	held, started := e.held[id], e.started[id]
 	var slab []event.Change
+	now := time.Now() // the rows of a batch were read within microseconds
 	for _, row := range rows {
 		if held != nil {
 			if held.Source.Snapshot == "" {
@@ -547,7 +548,7 @@ func (e *emitter) rows(ctx context.Context, ch *chunk, rows [][]any) error {
 			slab = make([]event.Change, changeSlab)
 		}
 		held, slab = &slab[0], slab[1:]
-		held.Table, held.Op, held.After, held.Source = ch.t.Table, event.OpRead, row, ch.t.Source
+		held.Table, held.Op, held.After, held.Source, held.Processed = ch.t.Table, event.OpRead, row, ch.t.Source, now
 		switch {
 		case !e.sentAny:
 			held.Source.Snapshot = "first"

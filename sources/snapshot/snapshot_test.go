@@ -39,10 +39,13 @@ func TestSplitInts(t *testing.T) {
 type recorder struct {
 	marks   []string
 	commits []string
+	// processed are the changes' Processed times.
+	processed []time.Time
 }
 
 func (r *recorder) Change(_ context.Context, c *event.Change) error {
 	r.marks = append(r.marks, fmt.Sprintf("%s:%v:%s", c.Table.ID.Table, c.After[0], c.Source.Snapshot))
+	r.processed = append(r.processed, c.Processed)
 	return nil
 }
 func (r *recorder) Message(context.Context, *event.Message) error { return nil }
@@ -68,6 +71,7 @@ func TestEmitterMarks(t *testing.T) {
 	r := &recorder{}
 	e := newEmitter(r, p, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
+	before := time.Now()
 	steps := []struct {
 		ch  *chunk
 		row any // nil: the chunk ends
@@ -90,6 +94,12 @@ func TestEmitterMarks(t *testing.T) {
 		"a:11:last_in_data_collection", "b:101:true", "b:102:last"}
 	if !reflect.DeepEqual(r.marks, want) {
 		t.Errorf("marks\n got %v\nwant %v", r.marks, want)
+	}
+	// Each row carries the time its batch was handed over, for the envelope's ts_ms.
+	for i, at := range r.processed {
+		if at.Before(before) || at.After(time.Now()) {
+			t.Errorf("change %d: Processed %v, not the time of its batch", i, at)
+		}
 	}
 	if len(r.commits) != 3 {
 		t.Fatalf("%d commits, want one per chunk: %v", len(r.commits), r.commits)
