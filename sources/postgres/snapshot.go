@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/slab"
@@ -37,6 +40,20 @@ func (e *pgEngine) connConfig() (*pgx.ConnConfig, error) {
 	setSessionParams(ccfg.RuntimeParams)
 	ccfg.RuntimeParams["standard_conforming_strings"] = "on"
 	return ccfg, nil
+}
+
+// readerBuffer is the read buffer of a snapshot reader's connection. pgx reads the
+// socket 8 KiB at a time, 30 COPY rows, and a snapshot of 10M rows spent 5% of its CPU
+// in those reads; with a larger buffer one read takes whatever the server has queued.
+const readerBuffer = 256 << 10
+
+// readerConfig is ccfg with the snapshot readers' larger read buffer.
+func readerConfig(ccfg *pgx.ConnConfig) *pgx.ConnConfig {
+	c := ccfg.Copy()
+	c.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, readerBuffer), w)
+	}
+	return c
 }
 
 // Resumable reports whether the slot exists: Postgres keeps the position in it.
@@ -121,8 +138,9 @@ func (e *pgEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 	if err != nil {
 		return nil, nil, err
 	}
+	rdcfg := readerConfig(ccfg)
 	for range readers {
-		c, err := pgx.ConnectConfig(ctx, ccfg)
+		c, err := pgx.ConnectConfig(ctx, rdcfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("connect reader to %s: %w", ccfg.Database, redactErr(err))
 		}
