@@ -501,9 +501,6 @@ func (mt *myTable) rangeQuery(lo, hi snapshot.Key) (string, error) {
 	return q, nil
 }
 
-// readSlab is how many rows' value slices Read allocates at once.
-const readSlab = 32
-
 // Read selects the rows of a key range and decodes each value as the streaming path
 // would have decoded the binlog's.
 func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi snapshot.Key, row func([]any) error) error {
@@ -513,8 +510,7 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 		return err
 	}
 	n := len(mt.t.cols)
-	var slab []any
-	var text strings.Builder
+	var rs rowState
 	rows := 0
 	return query(v.readers[reader], q, func(fvs []gmysql.FieldValue) error {
 		if rows++; rows%256 == 0 {
@@ -525,24 +521,20 @@ func (v *myView) Read(ctx context.Context, reader int, t snapshot.Table, lo, hi 
 		if len(fvs) != n {
 			return fmt.Errorf("snapshot of %s: %d values in a row of %d columns", mt.t.id(), len(fvs), n)
 		}
-		if len(slab) < n {
-			slab = make([]any, n*readSlab)
-		}
-		out := slab[:n:n]
-		slab = slab[n:]
+		out := rs.box.Row(n)
 		size := 0
 		for _, i := range mt.text {
 			if fvs[i].Type == gmysql.FieldValueTypeString {
 				size += len(fvs[i].AsString())
 			}
 		}
-		text.Reset()
-		text.Grow(size)
+		rs.text.Reset()
+		rs.text.Grow(size)
 		for i := range fvs {
 			if fvs[i].Type == gmysql.FieldValueTypeNull {
 				continue
 			}
-			x, err := mt.fields[i](&fvs[i], &text)
+			x, err := mt.fields[i](&fvs[i], &rs)
 			if err != nil {
 				col := &mt.t.cols[i]
 				return fmt.Errorf("decode %s column %s (%s) in the snapshot: %w", mt.t.id(), col.name, col.sourceType(), err)

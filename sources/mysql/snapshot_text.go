@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	gmysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/dovetail-cdc/dovetail/internal/slab"
 )
 
 // The snapshot reads rows with the text protocol (a plain query, as mariadb-dump
@@ -18,20 +20,28 @@ import (
 
 // fieldDecoder decodes one non-NULL text protocol value of a column. The value's bytes
 // belong to go-mysql's row buffer: what is kept is copied. Decoders of text columns
-// (usesText) copy it into text, the row's text (see keep).
-type fieldDecoder func(fv *gmysql.FieldValue, text *strings.Builder) (any, error)
+// (usesText) copy it into the row's text (see rowState.keep).
+type fieldDecoder func(fv *gmysql.FieldValue, rs *rowState) (any, error)
+
+// rowState is what a reader's field decoders share: the text of the row being decoded,
+// and the boxer of its values (numbers and strings boxed one by one were most of a
+// snapshot's allocations).
+type rowState struct {
+	text strings.Builder
+	box  slab.Boxer
+}
 
 // keep copies b into the row's text and returns it as a string. A row's strings share
 // one allocation (its text is sized by Read beforehand), so a string kept alone keeps
 // its row's text alive. Written bytes of a strings.Builder never change, even when it
 // grows, so the strings stay valid.
-func keep(text *strings.Builder, b []byte) string {
+func (rs *rowState) keep(b []byte) any {
 	if len(b) == 0 {
 		return ""
 	}
-	off := text.Len()
-	text.Write(b)
-	return text.String()[off:]
+	off := rs.text.Len()
+	rs.text.Write(b)
+	return rs.box.String(rs.text.String()[off:])
 }
 
 // usesText reports whether c's fieldDecoder copies its values into the row's text.
@@ -64,51 +74,59 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
 		switch {
 		case !c.unsigned:
-			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(fv.AsInt64()), nil }, nil
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.box.Int32(int32(fv.AsInt64())), nil }, nil
 		case c.typ == "int" || c.typ == "integer":
-			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int64(uint32(fv.AsUint64())), nil }, nil
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+				return rs.box.Int64(int64(uint32(fv.AsUint64()))), nil
+			}, nil
 		}
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return int32(uint32(fv.AsUint64())), nil }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+			return rs.box.Int32(int32(uint32(fv.AsUint64()))), nil
+		}, nil
 	case "bigint":
 		if c.unsigned {
-			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 				return new(big.Rat).SetUint64(fv.AsUint64()), nil
 			}, nil
 		}
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsInt64(), nil }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.box.Int64(fv.AsInt64()), nil }, nil
 	case "float":
 		if c.hasScale {
-			return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
-				return float64(float32(fv.AsFloat64())), nil
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+				return rs.box.Float64(float64(float32(fv.AsFloat64()))), nil
 			}, nil
 		}
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return float32(fv.AsFloat64()), nil }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return float32(fv.AsFloat64()), nil }, nil
 	case "double", "real":
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return fv.AsFloat64(), nil }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.box.Float64(fv.AsFloat64()), nil }, nil
 	case "decimal", "numeric":
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			return decimalValue(bytesString(fv.AsString()))
 		}, nil
 	case "date":
 		nullable := c.nullable
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			return dateValue(bytesString(fv.AsString()), nullable)
 		}, nil
 	case "datetime":
 		nullable, millis := c.nullable, c.fsp <= 3
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
-			return datetimeValue(bytesString(fv.AsString()), nullable, millis)
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+			us, zero, err := datetimeMicros(bytesString(fv.AsString()), millis)
+			if err != nil || zero {
+				return zeroValue(nullable, int64(0)), err
+			}
+			return rs.box.Int64(us), nil
 		}, nil
 	case "timestamp":
 		text := timestampText(c.nullable, c.fsp)
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return text(bytesString(fv.AsString())) }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return text(bytesString(fv.AsString())) }, nil
 	case "time":
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			us, err := parseClock(bytesString(fv.AsString()))
 			if err != nil {
 				return nil, err
 			}
-			return us, nil
+			return rs.box.Int64(us), nil
 		}, nil
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext":
 		if c.charset == "binary" {
@@ -119,7 +137,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 			return nil, err
 		}
 		if enc == nil {
-			return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) { return keep(text, fv.AsString()), nil }, nil
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.keep(fv.AsString()), nil }, nil
 		}
 		// As textDecoder, whose ASCII text is kept as it is.
 		decode, err := textDecoder(c.charset)
@@ -127,9 +145,9 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 			return nil, err
 		}
 		wide := wideCharset(c.charset)
-		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			if b := fv.AsString(); !wide && isASCII(b) {
-				return keep(text, b), nil
+				return rs.keep(b), nil
 			}
 			return decode(fv.AsString())
 		}, nil
@@ -138,9 +156,9 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 	case "json":
 		// As jsonValue, with the text kept in the row's.
 		zero := zeroValue(c.nullable, "{}")
-		return func(fv *gmysql.FieldValue, text *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			if b := fv.AsString(); len(b) > 0 {
-				return keep(text, b), nil
+				return rs.keep(b), nil
 			}
 			return zero, nil
 		}, nil
@@ -152,7 +170,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 			labels[i] = e
 		}
 		empty := any("")
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			s := fv.AsString()
 			if len(s) == 0 {
 				return empty, nil
@@ -166,7 +184,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "set":
 		// The binlog's bits, decoded by the codec (which checks them).
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			var bits int64
 			for part := range splitComma(fv.AsString()) {
 				i := slices.Index(c.elems, string(part))
@@ -179,7 +197,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "bit":
 		// The text protocol sends the value's bytes, big-endian, as the binlog does.
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 			var x int64
 			for _, b := range fv.AsString() {
 				x = x<<8 | int64(b)
@@ -188,7 +206,7 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}, nil
 	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
 		"multipolygon", "geometrycollection", "geomcollection":
-		return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) { return geometryValue(fv.AsString()) }, nil
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return geometryValue(fv.AsString()) }, nil
 	}
 	return nil, fmt.Errorf("type %s is not supported", c.sourceType())
 }
@@ -201,7 +219,7 @@ func bytesDecoder(c *column) fieldDecoder {
 	if c.typ == "binary" || c.typ == "char" {
 		pad = c.length
 	}
-	return func(fv *gmysql.FieldValue, _ *strings.Builder) (any, error) {
+	return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 		return paddedBytes(fv.AsString(), pad), nil
 	}
 }

@@ -659,17 +659,30 @@ func datetimeDecoder(nullable, millis bool) func(any) (any, error) {
 
 // datetimeValue reads a DATETIME's text ("2006-01-02 15:04:05.999999"); s is not retained.
 func datetimeValue(s string, nullable, millis bool) (any, error) {
-	us, err := parseDatetime(s)
-	if errors.Is(err, errZeroDate) {
-		return zeroValue(nullable, int64(0)), nil
-	}
+	v, zero, err := datetimeMicros(s, millis)
 	if err != nil {
 		return nil, err
 	}
-	if millis {
-		return floorDiv(us, 1000), nil
+	if zero {
+		return zeroValue(nullable, int64(0)), nil
 	}
-	return us, nil
+	return v, nil
+}
+
+// datetimeMicros is a DATETIME's microseconds (milliseconds when millis) since the
+// epoch; zero reports MySQL's zero date instead.
+func datetimeMicros(s string, millis bool) (v int64, zero bool, err error) {
+	us, err := parseDatetime(s)
+	if errors.Is(err, errZeroDate) {
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if millis {
+		return floorDiv(us, 1000), false, nil
+	}
+	return us, false, nil
 }
 
 func floorDiv(a, b int64) int64 {
