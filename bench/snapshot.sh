@@ -188,10 +188,11 @@ FROM generate_series(1, $ROWS) g;
 VACUUM ANALYZE bench.snap_rows;
 SQL
     # A session's backend must be gone (and reaped) before the server's CPU is sampled,
-    # or its CPU is missed (or lands in the next sample).
+    # or its CPU is missed (or lands in the next sample). An exited backend not yet
+    # reaped is a zombie, which pgrep -f no longer matches (its command line is gone).
     settle() {
       for _ in $(seq 1 600); do
-        pgrep -P "$spid" -f '^postgres: postgres ' >/dev/null || break
+        pgrep -P "$spid" -f '^postgres: postgres ' >/dev/null || pgrep -P "$spid" -r Z >/dev/null || break
         nap 0.05
       done
     }
