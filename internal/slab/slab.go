@@ -39,16 +39,23 @@ func withData(x any, p unsafe.Pointer) any {
 	return x
 }
 
+// next returns the next unused element of *arr, starting a new array of Size elements
+// when it is used up.
+func next[T any](arr *[]T) *T {
+	if len(*arr) == 0 {
+		*arr = make([]T, Size)
+	}
+	p := &(*arr)[0]
+	*arr = (*arr)[1:]
+	return p
+}
+
 // Int64 returns v as an any.
 func (b *Boxer) Int64(v int64) any {
 	if uint64(v) < 256 {
 		return v // the runtime boxes small values without allocating
 	}
-	if len(b.ints) == 0 {
-		b.ints = make([]int64, Size)
-	}
-	p := &b.ints[0]
-	b.ints = b.ints[1:]
+	p := next(&b.ints)
 	*p = v
 	return withData(int64(0), unsafe.Pointer(p))
 }
@@ -58,22 +65,14 @@ func (b *Boxer) Int32(v int32) any {
 	if uint32(v) < 256 {
 		return v
 	}
-	if len(b.int32s) == 0 {
-		b.int32s = make([]int32, Size)
-	}
-	p := &b.int32s[0]
-	b.int32s = b.int32s[1:]
+	p := next(&b.int32s)
 	*p = v
 	return withData(int32(0), unsafe.Pointer(p))
 }
 
 // Float64 returns v as an any.
 func (b *Boxer) Float64(v float64) any {
-	if len(b.floats) == 0 {
-		b.floats = make([]float64, Size)
-	}
-	p := &b.floats[0]
-	b.floats = b.floats[1:]
+	p := next(&b.floats)
 	*p = v
 	return withData(float64(0), unsafe.Pointer(p))
 }
@@ -83,11 +82,7 @@ func (b *Boxer) String(v string) any {
 	if v == "" {
 		return v
 	}
-	if len(b.strs) == 0 {
-		b.strs = make([]string, Size)
-	}
-	p := &b.strs[0]
-	b.strs = b.strs[1:]
+	p := next(&b.strs)
 	*p = v
 	return withData("", unsafe.Pointer(p))
 }
