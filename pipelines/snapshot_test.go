@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -309,6 +310,34 @@ func TestSnapshotMySQLConcurrentWrites(t *testing.T) {
 		if !strings.Contains(out, db+"."+tbl+" -> "+tbl) {
 			t.Errorf("verify report lacks table %s:\n%s", tbl, out)
 		}
+	}
+	// The schema history starts with one record of the captured tables' shapes, at the
+	// position streaming continued from (cmd/dovetail's TestSnapshotThenDDL shows that
+	// it is the shape the snapshot read).
+	hist := h.read(pipelines.HistoryTopic(h.name))
+	if len(hist) == 0 {
+		t.Fatal("no schema history")
+	}
+	var first struct {
+		Position string `json:"position"`
+		Snapshot bool   `json:"snapshot"`
+		Tables   []struct {
+			Name string `json:"name"`
+		} `json:"tables"`
+	}
+	if err := json.Unmarshal(hist[0].Value, &first); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tb := range first.Tables {
+		names = append(names, tb.Name)
+	}
+	slices.Sort(names)
+	if !first.Snapshot || first.Position == "" || !slices.Equal(names, []string{"empty", "events", "items", "pairs"}) {
+		t.Errorf("first schema history record: %s", hist[0].Value)
+	}
+	for _, m := range hist[1:] {
+		t.Logf("later schema history record: %.200s", m.Value)
 	}
 }
 

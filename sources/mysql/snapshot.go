@@ -195,6 +195,12 @@ func (e *myEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 		if err := begin(); err != nil {
 			return nil, nil, err
 		}
+		// The schema the snapshot reads with is the schema at the position streaming
+		// continues from: the history starts with it, as when streaming starts afresh,
+		// so the stream after the snapshot finds it there.
+		if err := s.appendHistory(ctx, snapshotRecord(sch, v.pos), v.pos); err != nil {
+			return nil, nil, err
+		}
 	}
 	ok = true
 	text, _ := v.pos.MarshalText()
