@@ -126,8 +126,14 @@ func currentPosition(c *client.Conn, info serverInfo) (Position, error) {
 
 // loadSchema reads the tables of the databases cfg may capture from information_schema
 // into a schema, by turning each table's columns into a CREATE TABLE statement for the
-// same code that applies DDL from the binlog.
+// same code that applies DDL from the binlog. It sets c's session character set to
+// utf8mb4 first: information_schema's names, types and defaults (ENUM labels among
+// them) come in the session's character set, and a server whose default is latin1
+// would send 'Mü' as latin1 bytes and '😀' as '?'.
 func loadSchema(c *client.Conn, cfg *Config, flavor, serverCharset string, p *ddlParser) (*schema, error) {
+	if _, err := c.Execute("SET NAMES utf8mb4"); err != nil {
+		return nil, fmt.Errorf("set the session's character set to utf8mb4: %w", err)
+	}
 	s := newSchema(serverCharset)
 	r, err := c.Execute(`SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA`)
 	if err != nil {

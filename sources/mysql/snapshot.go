@@ -376,19 +376,110 @@ func (mt *myTable) keyCompare(k snapshot.Key, op string) (string, error) {
 	strict := op[:1] // > or <
 	var b strings.Builder
 	for i, c := range mt.keys {
-		lit, err := keyLiteral(c, k[i])
-		if err != nil {
-			return "", fmt.Errorf("snapshot chunk key of %s column %s: %w", mt.t.id(), c.name, err)
+		cmp := func(op string) (string, error) {
+			s, err := keyCondition(c, k[i], op)
+			if err != nil {
+				return "", fmt.Errorf("snapshot chunk key of %s column %s: %w", mt.t.id(), c.name, err)
+			}
+			return s, nil
 		}
-		col := quoteIdent(c.name)
 		if i == len(mt.keys)-1 {
-			b.WriteString(col + " " + op + " " + lit)
+			last, err := cmp(op)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(last)
 			break
 		}
-		b.WriteString("(" + col + " " + strict + " " + lit + " OR " + col + " = " + lit + " AND ")
+		before, err := cmp(strict)
+		if err != nil {
+			return "", err
+		}
+		eq, err := cmp("=")
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("(" + before + " OR " + eq + " AND ")
 	}
 	b.WriteString(strings.Repeat(")", len(mt.keys)-1))
 	return b.String(), nil
+}
+
+// keyCondition renders "c op v" (op >, >=, <, or =) for a key value v of column c.
+// An ENUM sorts by its labels' indexes, and MariaDB reads a comparison of one with a
+// number by scanning the whole table: its ranges are lists of the labels in them.
+func keyCondition(c *column, v, op string) (string, error) {
+	col := quoteIdent(c.name)
+	if c.typ != "enum" || op == "=" {
+		lit, err := keyLiteral(c, v)
+		if err != nil {
+			return "", err
+		}
+		return col + " " + op + " " + lit, nil
+	}
+	typ, val, _ := strings.Cut(v, ":")
+	b, err := hex.DecodeString(val)
+	if typ != "x" || err != nil {
+		return "", fmt.Errorf("enum key value %q", v)
+	}
+	at, err := c.enumIndex(b)
+	if err != nil {
+		return "", fmt.Errorf("enum key value: %w", err)
+	}
+	var lits []string
+	zero := "" // the rows of index 0 (an invalid value, shown as ''), which sort first
+	if op == "<" && at > 0 {
+		if slices.Contains(c.elems, "") {
+			zero = col + " = 0" // '' would match the label '' too
+		} else {
+			lits = append(lits, textLiteral(c, nil))
+		}
+	}
+	for i := 1; i <= len(c.elems); i++ {
+		if op == ">" && i > at || op == ">=" && i >= at || op == "<" && i < at {
+			lit, err := labelLiteral(c, c.elems[i-1])
+			if err != nil {
+				return "", err
+			}
+			lits = append(lits, lit)
+		}
+	}
+	switch {
+	case len(lits) == 0 && zero == "":
+		return "FALSE", nil
+	case len(lits) == 0:
+		return zero, nil
+	case zero != "":
+		return "(" + col + " IN (" + strings.Join(lits, ", ") + ") OR " + zero + ")", nil
+	}
+	return col + " IN (" + strings.Join(lits, ", ") + ")", nil
+}
+
+// labelLiteral is an ENUM label (UTF-8) as a literal of c's character set and
+// collation.
+func labelLiteral(c *column, label string) (string, error) {
+	b := []byte(label)
+	if c.charset != "" && c.charset != "binary" {
+		enc, err := charsetEncoding(c.charset)
+		if err != nil {
+			return "", err
+		}
+		if enc != nil {
+			if b, err = enc.NewEncoder().Bytes(b); err != nil {
+				return "", fmt.Errorf("enum label %q in %s: %w", label, c.charset, err)
+			}
+		}
+	}
+	return textLiteral(c, b), nil
+}
+
+// textLiteral is b, bytes in c's character set, as a literal compared under c's
+// collation (for a binary string, as bytes).
+func textLiteral(c *column, b []byte) string {
+	if c.charset == "" || c.charset == "binary" {
+		return "X'" + hex.EncodeToString(b) + "'"
+	}
+	return "CONVERT(X'" + hex.EncodeToString(b) + "' USING " + c.charset + ") COLLATE " + c.collation
 }
 
 // keyLiteral writes a key value of column c (see encodeKey) as an SQL literal that
@@ -436,7 +527,7 @@ func keyLiteral(c *column, v string) (string, error) {
 		if c.collation == "" || !isName(c.charset) || !isName(c.collation) {
 			return "", fmt.Errorf("text key column of character set %q, collation %q", c.charset, c.collation)
 		}
-		return "CONVERT(X'" + hex.EncodeToString(b) + "' USING " + c.charset + ") COLLATE " + c.collation, nil
+		return textLiteral(c, b), nil
 	case "decimal", "numeric":
 		if !onlyBytes(b, "0123456789.-") {
 			return "", fmt.Errorf("decimal key value %q", b)

@@ -171,23 +171,29 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 		}
 		empty := any("")
 		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
-			s := fv.AsString()
-			if len(s) == 0 {
-				return empty, nil
+			i, err := c.enumIndex(fv.AsString())
+			if err != nil || i == 0 {
+				return empty, err
 			}
-			for i, e := range c.elems {
-				if e == string(s) {
-					return labels[i], nil
-				}
-			}
-			return nil, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
+			return labels[i-1], nil
 		}, nil
 	case "set":
 		// The binlog's bits, decoded by the codec (which checks them).
+		text, err := labelText(c)
+		if err != nil {
+			return nil, err
+		}
 		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+			s, err := text(fv.AsString())
+			if err != nil {
+				return nil, err
+			}
 			var bits int64
-			for part := range splitComma(fv.AsString()) {
-				i := slices.Index(c.elems, string(part))
+			for part := range strings.SplitSeq(s, ",") {
+				if part == "" {
+					continue
+				}
+				i := slices.Index(c.elems, part)
 				if i < 0 {
 					return nil, fmt.Errorf("set value %q is not one of its values", part)
 				}
@@ -211,6 +217,47 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 	return nil, fmt.Errorf("type %s is not supported", c.sourceType())
 }
 
+// labelText returns what turns an ENUM or SET value of c (bytes in c's character set)
+// into UTF-8 text, as c.elems holds the labels.
+func labelText(c *column) (func(b []byte) (string, error), error) {
+	if c.charset == "" || c.charset == "binary" {
+		return func(b []byte) (string, error) { return string(b), nil }, nil
+	}
+	decode, err := textDecoder(c.charset)
+	if err != nil {
+		return nil, err
+	}
+	return func(b []byte) (string, error) {
+		v, err := decode(b)
+		if err != nil {
+			return "", err
+		}
+		return v.(string), nil
+	}, nil
+}
+
+// enumIndex is the index of c's ENUM label b (bytes in c's character set): 1 for the
+// first label, 0 for ” when it is not a label (MySQL's value for an invalid one).
+func (c *column) enumIndex(b []byte) (int, error) {
+	s := string(b)
+	if !isASCII(b) || wideCharset(c.charset) {
+		text, err := labelText(c)
+		if err != nil {
+			return 0, err
+		}
+		if s, err = text(b); err != nil {
+			return 0, err
+		}
+	}
+	if i := slices.Index(c.elems, s); i >= 0 {
+		return i + 1, nil
+	}
+	if s == "" {
+		return 0, nil
+	}
+	return 0, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
+}
+
 // bytesDecoder copies a binary string; binary(n) (and char(n) of the binary character
 // set) values are padded with zero bytes to n as the codec pads the binlog's (the server
 // sends them padded already).
@@ -221,22 +268,5 @@ func bytesDecoder(c *column) fieldDecoder {
 	}
 	return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
 		return paddedBytes(fv.AsString(), pad), nil
-	}
-}
-
-// splitComma yields the comma-separated parts of a SET's text (none for "").
-func splitComma(b []byte) func(yield func([]byte) bool) {
-	return func(yield func([]byte) bool) {
-		for len(b) > 0 {
-			i := slices.Index(b, ',')
-			if i < 0 {
-				yield(b)
-				return
-			}
-			if !yield(b[:i]) {
-				return
-			}
-			b = b[i+1:]
-		}
 	}
 }
