@@ -156,6 +156,9 @@ func (e *myEngine) Open(ctx context.Context, readers int, stream []byte) (snapsh
 				return nil, nil, fmt.Errorf("prepare snapshot reader (%s): %w", q, err)
 			}
 		}
+		if err := unpadChars(rc); err != nil {
+			return nil, nil, err
+		}
 	}
 	begin := func() error {
 		for _, rc := range v.readers {
@@ -596,6 +599,26 @@ func (mt *myTable) rangeQuery(lo, hi snapshot.Key) (string, error) {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	return q, nil
+}
+
+// unpadChars takes PAD_CHAR_TO_FULL_LENGTH out of a reader's sql_mode: with it, the
+// server pads CHAR values with spaces to the column's length when it reads them, while
+// the binlog, and so the stream, has them as stored, without the trailing spaces.
+func unpadChars(c *client.Conn) error {
+	r, err := c.Execute("SELECT @@SESSION.sql_mode")
+	if err != nil {
+		return fmt.Errorf("read the snapshot reader's sql_mode: %w", err)
+	}
+	mode, _ := r.GetString(0, 0)
+	modes := strings.Split(mode, ",")
+	kept := slices.DeleteFunc(slices.Clone(modes), func(m string) bool { return strings.EqualFold(m, "PAD_CHAR_TO_FULL_LENGTH") })
+	if len(kept) == len(modes) {
+		return nil
+	}
+	if _, err := c.Execute("SET SESSION sql_mode = ?", strings.Join(kept, ",")); err != nil {
+		return fmt.Errorf("take PAD_CHAR_TO_FULL_LENGTH out of the snapshot reader's sql_mode: %w", err)
+	}
+	return nil
 }
 
 // Read selects the rows of a key range and decodes each value as the streaming path

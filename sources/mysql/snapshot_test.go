@@ -211,6 +211,37 @@ func TestSnapshotMatchesStream(t *testing.T) {
 // chunks of a few rows: every row must be read exactly once. The server's sql_mode has
 // NO_BACKSLASH_ESCAPES and ANSI_QUOTES, and its character set (the readers' connection
 // character set) is latin1, so the chunk bounds must not depend on either.
+// TestSnapshotPadChar: on a server whose sql_mode has PAD_CHAR_TO_FULL_LENGTH, which pads
+// CHAR values read by queries, the snapshot's CHAR values are still the streamed ones,
+// without the padding.
+func TestSnapshotPadChar(t *testing.T) {
+	t.Parallel()
+	srv := testmaria.NewWith(t, testmaria.Options{Args: []string{"--sql-mode=STRICT_TRANS_TABLES,PAD_CHAR_TO_FULL_LENGTH"}})
+	dsn := srv.NewDB(t)
+	testmaria.Exec(t, dsn, "CREATE TABLE t (id INT PRIMARY KEY, c CHAR(8), n CHAR(4) NOT NULL, b BINARY(4))")
+	r := start(t, testConfig(t, dsn))
+	testmaria.Exec(t, dsn, "INSERT INTO t VALUES (1, 'ab', 'x', 'y'), (2, '', '', ''), (3, ' lead', 'full', NULL)")
+	streamed := map[int32][]any{}
+	for _, c := range r.rec.waitChanges(t, 3) {
+		streamed[c.After[0].(int32)] = c.After
+	}
+	snap, _ := readAll(t, r.src, 0)
+	if len(snap) != 3 {
+		t.Fatalf("snapshot read %d rows, want 3", len(snap))
+	}
+	for _, got := range snap {
+		want := streamed[got[0].(int32)]
+		for i := range got {
+			if !sameValue(got[i], want[i]) {
+				t.Errorf("row %v column %d: snapshot %#v, streamed %#v", got[0], i, got[i], want[i])
+			}
+		}
+	}
+	if got := streamed[1][1]; got != "ab" {
+		t.Errorf("streamed CHAR(8) 'ab' = %#v", got)
+	}
+}
+
 func TestSnapshotChunkKeys(t *testing.T) {
 	t.Parallel()
 	srv := testmaria.NewWith(t, testmaria.Options{Args: []string{
