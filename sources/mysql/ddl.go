@@ -37,6 +37,9 @@ type rewritten struct {
 	// charset is the one character set TiDB does not know that the statement names
 	// (rewritten to gb18030, which MariaDB lacks and MySQL rarely uses).
 	charset string
+	// year2 holds the names of columns declared YEAR(2) (rewritten to YEAR, as TiDB
+	// refuses YEAR(2); MariaDB still has it).
+	year2 map[string]bool
 }
 
 const charsetPlaceholder = "gb18030"
@@ -139,7 +142,7 @@ func unquoteName(s string) string {
 // rewriteForTiDB rewrites what TiDB's parser rejects; see rewritten.
 func rewriteForTiDB(sql string) (rewritten, error) {
 	toks := tokenize(sql)
-	rw := rewritten{spatial: map[string]string{}}
+	rw := rewritten{spatial: map[string]string{}, year2: map[string]bool{}}
 	type edit struct {
 		start, end int
 		with       string
@@ -163,6 +166,10 @@ func rewriteForTiDB(sql string) (rewritten, error) {
 			!strings.EqualFold(toks[i-1].text, "spatial"):
 			rw.spatial[strings.ToLower(unquoteIdent(toks[i-1].text))] = w
 			edits = append(edits, edit{toks[i].start, toks[i].end, "LONGBLOB"})
+		case w == "year" && i > 0 && toks[i-1].word && lower(i+1) == "(" && lower(i+2) == "2" && lower(i+3) == ")":
+			rw.year2[strings.ToLower(unquoteIdent(toks[i-1].text))] = true
+			edits = append(edits, edit{toks[i+1].start, toks[i+3].end, ""})
+			i += 3
 		case w == "srid" || w == "ref_system_id":
 			// MySQL's SRID n and MariaDB's REF_SYSTEM_ID = n of spatial columns.
 			j := i + 1
@@ -350,6 +357,9 @@ func columnFromDef(def *ast.ColumnDef, rw rewritten, defCharset string) (column,
 		c.typ, c.fsp = "timestamp", max(dec, 0)
 	case tmysql.TypeYear:
 		c.typ = "year"
+		if rw.year2[strings.ToLower(c.name)] {
+			c.length = 2 // YEAR(2): queries show two digits
+		}
 	case tmysql.TypeEnum:
 		c.typ, c.elems = "enum", slices.Clone(ft.GetElems())
 	case tmysql.TypeSet:

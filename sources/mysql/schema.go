@@ -58,6 +58,10 @@ func (c *column) sourceType() string {
 		if c.fsp > 0 {
 			fmt.Fprintf(&b, "(%d)", c.fsp)
 		}
+	case "year":
+		if c.length == 2 {
+			b.WriteString("(2)")
+		}
 	case "enum", "set":
 		b.WriteByte('(')
 		for i, e := range c.elems {

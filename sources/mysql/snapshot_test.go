@@ -143,6 +143,8 @@ func TestSnapshotMatchesStream(t *testing.T) {
 		{"ENUM('small','medium','it''s')", []string{"'it''s'", "'small'", "''"}},
 		{"ENUM('a','b') NOT NULL", []string{"'b'", "'a'"}},
 		{"SET('x','y','z')", []string{"'z,x'", "''", "'y,z,x'", "'y'"}},
+		{"YEAR(2)", []string{"1999", "2005", "2069", "1970", "'2000'"}},
+		{"YEAR", []string{"1999", "2155", "0", "1901"}},
 		{"ENUM('é','b','Ä') CHARACTER SET latin1", []string{"'Ä'", "'é'", "'b'"}},
 		{"SET('é','b','Ä') CHARACTER SET latin1", []string{"'Ä,é'", "'b'", "''"}},
 		{"JSON", []string{`'{"a": [1, 2.5, "😀"], "b": null}'`, `'"s"'`, "'[]'"}},

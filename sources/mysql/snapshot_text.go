@@ -71,7 +71,23 @@ func selectExpr(c *column) string {
 // codecFor), which the decoder agrees with.
 func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 	switch c.typ {
-	case "tinyint", "smallint", "mediumint", "int", "integer", "year":
+	case "year":
+		if c.length == 2 {
+			// A YEAR(2) holds 1970 to 2069 (and 0000) and a query shows its last two
+			// digits; the binlog, and so the stream, has the year.
+			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
+				y := fv.AsInt64()
+				switch {
+				case y >= 70:
+					y += 1900
+				case y >= 0:
+					y += 2000
+				}
+				return rs.box.Int32(int32(y)), nil
+			}, nil
+		}
+		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.box.Int32(int32(fv.AsInt64())), nil }, nil
+	case "tinyint", "smallint", "mediumint", "int", "integer":
 		switch {
 		case !c.unsigned:
 			return func(fv *gmysql.FieldValue, rs *rowState) (any, error) { return rs.box.Int32(int32(fv.AsInt64())), nil }, nil

@@ -189,7 +189,7 @@ func TestApplyDDL(t *testing.T) {
 		{"CREATE TABLE other.u LIKE t2", "", "", []string{"other.u"}},
 		{"ALTER TABLE t2 RENAME TO t3", "t3", "b2 decimal(12,3), id2 bigint not null, a text utf8mb4 not null, g geometry, e enum('x','y') utf8mb4 not null pk(e,id2)", []string{"d.t2", "d.t3"}},
 		{"CREATE DATABASE z CHARACTER SET latin1", "", "", nil},
-		{"CREATE TABLE z.v (c CHAR(2), bits BIT(7), f FLOAT(7,3), tm TIME(3), ts TIMESTAMP(6) NULL, y YEAR, bn BINARY(3), vb VARBINARY(9), bl MEDIUMBLOB)", "",
+		{"CREATE TABLE z.v (c CHAR(2), bits BIT(7), f FLOAT(7,3), tm TIME(3), ts TIMESTAMP(6) NULL, y YEAR, y2 YEAR( 2 ) NOT NULL, bn BINARY(3), vb VARBINARY(9), bl MEDIUMBLOB)", "",
 			"", []string{"z.v"}},
 		{"DROP TABLE IF EXISTS t3, nope", "t3", "<none>", []string{"d.t3"}},
 		{"DROP DATABASE other", "", "", []string{"other.u"}},
@@ -205,7 +205,7 @@ func TestApplyDDL(t *testing.T) {
 			}
 		}
 	}
-	if got, want := shape("z", "v"), "c char(2) latin1, bits bit(7), f float(7,3), tm time(3), ts timestamp(6), y year, bn binary(3) binary, vb varbinary(9) binary, bl mediumblob binary pk()"; got != want {
+	if got, want := shape("z", "v"), "c char(2) latin1, bits bit(7), f float(7,3), tm time(3), ts timestamp(6), y year, y2 year(2) not null, bn binary(3) binary, vb varbinary(9) binary, bl mediumblob binary pk()"; got != want {
 		t.Errorf("z.v:\n got %s\nwant %s", got, want)
 	}
 	if s.get("other", "u") != nil {
