@@ -550,3 +550,52 @@ func TestIncrementalSnapshotRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotOddNames: a table whose schema, table and column names need quoting
+// (mixed case, a reserved word, a quote and a space in column names) is snapshotted in
+// chunks of its text key and then streamed; the follower ends equal to the source.
+func TestSnapshotOddNames(t *testing.T) {
+	t.Parallel()
+	src, dst := testpg.NewDB(t), testpg.NewDB(t)
+	testpg.Exec(t, src,
+		`CREATE SCHEMA "Mixed"`,
+		`CREATE TABLE "Mixed"."OrderItems" ("Id" text PRIMARY KEY, "select" int NOT NULL, "it's a col" text)`,
+		`INSERT INTO "Mixed"."OrderItems" SELECT 'k' || i || E'\'q', i, 'v' || i FROM generate_series(1, 5000) i`)
+	h := newHarness(t, src, []string{"Mixed.OrderItems"}, snapshotConfig)
+	h.addSink("replica", "postgres", dst)
+	h.start()
+	testpg.Exec(t, src, `INSERT INTO "Mixed"."OrderItems" VALUES ('after', -1, NULL)`,
+		`UPDATE "Mixed"."OrderItems" SET "select" = 0 WHERE "Id" = 'k7''q'`)
+	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
+	if !equal {
+		t.Fatalf("verify found differences:\n%s", out)
+	}
+	t.Log(out)
+}
+
+// TestSnapshotMySQLOddNames is TestSnapshotOddNames for MariaDB.
+func TestSnapshotMySQLOddNames(t *testing.T) {
+	t.Parallel()
+	src, dst := testmaria.NewDB(t), testpg.NewDB(t)
+	db := mariaDB(t, src)
+	stmts := []string{"CREATE TABLE `OrderItems` (`Id` varchar(40) PRIMARY KEY, `select` int NOT NULL, `it's a col` text)"}
+	for i := 1; i <= 5000; i += 1000 {
+		var vals []string
+		for j := i; j < i+1000; j++ {
+			vals = append(vals, fmt.Sprintf("('k%d''q', %d, 'v%d')", j, j, j))
+		}
+		stmts = append(stmts, "INSERT INTO `OrderItems` VALUES "+strings.Join(vals, ", "))
+	}
+	testmaria.Exec(t, src, stmts...)
+	h := newHarness(t, src, []string{db + ".OrderItems"}, snapshotConfig)
+	h.kind = "mysql"
+	h.addSink("replica", "postgres", dst)
+	h.start()
+	testmaria.Exec(t, src, "INSERT INTO `OrderItems` VALUES ('after', -1, NULL)",
+		"UPDATE `OrderItems` SET `select` = 0 WHERE `Id` = 'k7''q'")
+	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
+	if !equal {
+		t.Fatalf("verify found differences:\n%s", out)
+	}
+	t.Log(out)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/dovetail-cdc/dovetail/internal/event"
 	"github.com/dovetail-cdc/dovetail/internal/tablepattern"
 	"github.com/dovetail-cdc/dovetail/internal/verify"
+	"github.com/dovetail-cdc/dovetail/schema"
 	"github.com/dovetail-cdc/dovetail/sinks"
 	"github.com/dovetail-cdc/dovetail/sinks/duckdb"
 )
@@ -116,7 +117,11 @@ func Verify(ctx context.Context, cfg *configs.Pipeline, opts VerifyOptions, out 
 					return false, fmt.Errorf("sink %s: %w", s.cfg.Name, err)
 				}
 			}
-			reports, err := verify.Compare(ctx, srcEnd, dst, pairs, opts.Compare)
+			copts := opts.Compare
+			if copts.TargetName == nil {
+				copts.TargetName = schema.AvroName // as the sinks name columns after the records' fields
+			}
+			reports, err := verify.Compare(ctx, srcEnd, dst, pairs, copts)
 			if err != nil {
 				return false, fmt.Errorf("sink %s: %w", s.cfg.Name, err)
 			}

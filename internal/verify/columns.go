@@ -128,11 +128,11 @@ type columnPlan struct {
 	incompatible     []string // columns whose kinds cannot be compared
 }
 
-// planColumns matches the columns of src and dst by name (exactly, else ignoring case)
-// and pairs the key columns. A key column missing in the target, or nullable on either
-// side, is an error: range bounds never match NULL, so rows with a NULL key would go
-// uncompared.
-func planColumns(src, dst *Table, key []string) (*columnPlan, error) {
+// planColumns matches the columns of src and dst by name (exactly, else ignoring case;
+// then, when targetName is set, by the name it gives) and pairs the key columns. A key
+// column missing in the target, or nullable on either side, is an error: range bounds
+// never match NULL, so rows with a NULL key would go uncompared.
+func planColumns(src, dst *Table, key []string, targetName func(string) string) (*columnPlan, error) {
 	p := &columnPlan{}
 	byName := map[string]*Column{}
 	byFold := map[string]*Column{}
@@ -145,7 +145,13 @@ func planColumns(src, dst *Table, key []string) (*columnPlan, error) {
 		if c := byName[name]; c != nil {
 			return c
 		}
-		return byFold[strings.ToLower(name)]
+		if c := byFold[strings.ToLower(name)]; c != nil || targetName == nil {
+			return c
+		}
+		if c := byName[targetName(name)]; c != nil {
+			return c
+		}
+		return byFold[strings.ToLower(targetName(name))]
 	}
 	used := map[string]bool{}
 	add := func(s, t *Column) {

@@ -38,6 +38,11 @@ type Options struct {
 	// to both databases (default 4).
 	Parallelism int
 	Logger      *slog.Logger
+	// TargetName is the name a sink gives the target column of a source column (for
+	// Dovetail's sinks, the record's field name: Avro's rules replace characters such
+	// as spaces); a target column is matched by the source's name first, then by this
+	// one. Nil matches by the source's name only.
+	TargetName func(source string) string
 }
 
 func (o Options) withDefaults() Options {
@@ -272,7 +277,7 @@ func (c *comparer) plan(ctx context.Context, s, d Reader, p Pair, r *TableReport
 	if len(key) == 0 {
 		key = st.PrimaryKey
 	}
-	plan, err := planColumns(st, dt, key)
+	plan, err := planColumns(st, dt, key, c.opts.TargetName)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errPlan, err)
 	}

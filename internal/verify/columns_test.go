@@ -1,0 +1,31 @@
+package verify
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Columns match by name, then ignoring case, then by the name a sink gives them.
+func TestPlanColumnsTargetName(t *testing.T) {
+	src := &Table{Columns: []Column{
+		{Name: "order id", Kind: KindNumber}, {Name: "Note", Kind: KindString},
+		{Name: "it's", Kind: KindString, Nullable: true}, {Name: "gone", Kind: KindString, Nullable: true},
+	}, PrimaryKey: []string{"order id"}}
+	dst := &Table{Columns: []Column{
+		{Name: "order_id", Kind: KindNumber}, {Name: "note", Kind: KindString},
+		{Name: "IT_S", Kind: KindString, Nullable: true}, {Name: "added", Kind: KindString, Nullable: true},
+	}}
+	sinkName := func(s string) string { return strings.NewReplacer(" ", "_", "'", "_").Replace(s) }
+	p, err := planColumns(src, dst, src.PrimaryKey, sinkName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.dstKey, []string{"order_id"}) || !slices.Equal(p.dstCols, []string{"note", "IT_S"}) ||
+		!slices.Equal(p.missing, []string{"gone"}) || !slices.Equal(p.extra, []string{"added"}) {
+		t.Errorf("plan: key %v, columns %v, missing %v, extra %v", p.dstKey, p.dstCols, p.missing, p.extra)
+	}
+	if _, err := planColumns(src, dst, src.PrimaryKey, nil); err == nil {
+		t.Error("without a target name, the key column order id matched order_id")
+	}
+}
