@@ -256,7 +256,7 @@ func TestLoadErrors(t *testing.T) {
 			`source.tables[0]: "public": expected schema.table (MySQL: database.table), each part a name or a glob`,
 			`source.tables[1]: "public.orders.x": expected schema.table (MySQL: database.table), each part a name or a glob`,
 			`source.tables[2]: "pub[lic.orders": bad glob (use * ? and [...])`,
-			`source.tables[3]: "public.order s": table patterns cannot contain spaces`,
+			`source.tables[3]: "public. orders": a table pattern's parts cannot start or end with spaces, nor hold tabs or line breaks`,
 			`source.key_columns.public.audit: needs at least one column`,
 			`source.heartbeat_interval: must not be negative (0s disables heartbeats)`,
 			`kafka.brokers[0]: "kafka-1": expected host:port`,

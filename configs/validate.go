@@ -262,8 +262,10 @@ func (d *decoder) tablePattern(key, pattern string) {
 	case !ok || schema == "" || table == "" || strings.Contains(table, "."):
 		d.errorf(key, "%s: expected schema.table (MySQL: database.table), each part a name or a glob", d.show(key, pattern))
 		return
-	case strings.ContainsAny(pattern, " \t\r\n"):
-		d.errorf(key, "%s: table patterns cannot contain spaces", d.show(key, pattern))
+	case strings.ContainsAny(pattern, "\t\r\n") || strings.TrimSpace(schema) != schema || strings.TrimSpace(table) != table:
+		// A space inside a name is a name's ("public.Order Items"); around a part it
+		// is a typo ("public. orders").
+		d.errorf(key, "%s: a table pattern's parts cannot start or end with spaces, nor hold tabs or line breaks", d.show(key, pattern))
 		return
 	}
 	for _, part := range []string{schema, table} {

@@ -560,15 +560,30 @@ func TestSnapshotOddNames(t *testing.T) {
 	testpg.Exec(t, src,
 		`CREATE SCHEMA "Mixed"`,
 		`CREATE TABLE "Mixed"."OrderItems" ("Id" text PRIMARY KEY, "select" int NOT NULL, "it's a col" text)`,
-		`INSERT INTO "Mixed"."OrderItems" SELECT 'k' || i || E'\'q', i, 'v' || i FROM generate_series(1, 5000) i`)
-	h := newHarness(t, src, []string{"Mixed.OrderItems"}, snapshotConfig)
+		`INSERT INTO "Mixed"."OrderItems" SELECT 'k' || i || E'\'q', i, 'v' || i FROM generate_series(1, 5000) i`,
+		// Names a Kafka topic cannot hold: their topics have '_' instead.
+		`CREATE TABLE "Mixed"."Order Items" (id int PRIMARY KEY, v text)`,
+		`INSERT INTO "Mixed"."Order Items" SELECT i, 'v' || i FROM generate_series(1, 3000) i`,
+		`CREATE TABLE "Mixed"."données" (id int PRIMARY KEY, v text)`,
+		`INSERT INTO "Mixed"."données" VALUES (1, 'un')`)
+	h := newHarness(t, src, []string{"Mixed.OrderItems", "Mixed.Order Items", "Mixed.donn*"}, snapshotConfig)
 	h.addSink("replica", "postgres", dst)
 	h.start()
 	testpg.Exec(t, src, `INSERT INTO "Mixed"."OrderItems" VALUES ('after', -1, NULL)`,
-		`UPDATE "Mixed"."OrderItems" SET "select" = 0 WHERE "Id" = 'k7''q'`)
+		`UPDATE "Mixed"."OrderItems" SET "select" = 0 WHERE "Id" = 'k7''q'`,
+		`UPDATE "Mixed"."Order Items" SET v = 'changed' WHERE id = 5`,
+		`INSERT INTO "Mixed"."données" VALUES (2, 'deux')`)
 	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
 	if !equal {
 		t.Fatalf("verify found differences:\n%s", out)
+	}
+	for _, want := range []string{"Mixed.Order Items -> Order Items", "Mixed.données -> données"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify report lacks %s:\n%s", want, out)
+		}
+	}
+	if n := len(h.read(h.name + ".Mixed.Order_Items")); n < 3001 {
+		t.Errorf("topic %s.Mixed.Order_Items has %d records, want the 3000 rows and the update", h.name, n)
 	}
 	t.Log(out)
 }
@@ -586,16 +601,23 @@ func TestSnapshotMySQLOddNames(t *testing.T) {
 		}
 		stmts = append(stmts, "INSERT INTO `OrderItems` VALUES "+strings.Join(vals, ", "))
 	}
+	stmts = append(stmts, "CREATE TABLE `Order Items` (id int PRIMARY KEY, v text)", "INSERT INTO `Order Items` VALUES (1, 'a'), (2, 'b')")
 	testmaria.Exec(t, src, stmts...)
-	h := newHarness(t, src, []string{db + ".OrderItems"}, snapshotConfig)
+	h := newHarness(t, src, []string{db + ".OrderItems", db + ".Order Items"}, snapshotConfig)
 	h.kind = "mysql"
 	h.addSink("replica", "postgres", dst)
 	h.start()
 	testmaria.Exec(t, src, "INSERT INTO `OrderItems` VALUES ('after', -1, NULL)",
-		"UPDATE `OrderItems` SET `select` = 0 WHERE `Id` = 'k7''q'")
+		"UPDATE `OrderItems` SET `select` = 0 WHERE `Id` = 'k7''q'", "UPDATE `Order Items` SET v = 'c' WHERE id = 2")
 	out, equal := h.verify(pipelines.VerifyOptions{Rechecks: 2})
 	if !equal {
 		t.Fatalf("verify found differences:\n%s", out)
+	}
+	if !strings.Contains(out, db+".Order Items -> Order Items") {
+		t.Errorf("verify report lacks Order Items:\n%s", out)
+	}
+	if n := len(h.read(h.name + "." + db + ".Order_Items")); n != 3 {
+		t.Errorf("topic %s.%s.Order_Items has %d records, want 2 rows and an update", h.name, db, n)
 	}
 	t.Log(out)
 }

@@ -171,6 +171,13 @@ func TestTopicsAndSubjects(t *testing.T) {
 	if got := Topic("dove", event.TableID{Database: "shop", Table: "orders"}); got != "dove.shop.orders" {
 		t.Errorf("MySQL Topic = %q", got)
 	}
+	// Characters a topic name cannot hold become '_', one per character.
+	for table, want := range map[string]string{"Order Items": "dove.My-Schema.Order_Items", "données": "dove.My-Schema.donn_es",
+		"a/b\\c'd": "dove.My-Schema.a_b_c_d", "v1.2_x-y": "dove.My-Schema.v1.2_x-y"} {
+		if got := Topic("dove", event.TableID{Schema: "My-Schema", Table: table}); got != want {
+			t.Errorf("Topic of %q = %q, want %q", table, got, want)
+		}
+	}
 	if HeartbeatTopic("dove") != "__debezium-heartbeat.dove" || MessageTopic("dove") != "dove.message" ||
 		KeySubject("t") != "t-key" || ValueSubject("t") != "t-value" {
 		t.Error("topic or subject naming")

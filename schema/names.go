@@ -12,10 +12,35 @@ const (
 	ConnectorMySQL    = "mysql"
 )
 
-// Topic returns the topic of a table's row changes: "<prefix>.<namespace>.<table>".
+// Topic returns the topic of a table's row changes: "<prefix>.<namespace>.<table>", each
+// character Kafka does not allow in a topic name (outside [A-Za-z0-9._-]) replaced by
+// '_', as Debezium's topic naming does: "public.Order Items" goes to
+// "<prefix>.public.Order_Items".
 func Topic(prefix string, id event.TableID) string {
-	return prefix + "." + id.Namespace() + "." + id.Table
+	return prefix + "." + topicPart(id.Namespace()) + "." + topicPart(id.Table)
 }
+
+// topicPart replaces the characters of s that a topic name cannot hold with '_'.
+func topicPart(s string) string {
+	ok := true
+	for i := 0; ok && i < len(s); i++ {
+		ok = isTopicChar(s[i])
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && isTopicChar(byte(r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func isTopicChar(c byte) bool { return isNameChar(c) || c == '.' || c == '-' }
 
 // HeartbeatTopic returns Debezium's heartbeat topic for a prefix.
 func HeartbeatTopic(prefix string) string { return "__debezium-heartbeat." + prefix }
