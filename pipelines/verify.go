@@ -321,6 +321,9 @@ func printReport(out io.Writer, r *verify.TableReport) {
 	if len(r.MissingColumns) > 0 {
 		fmt.Fprintf(out, "            columns missing in the target: %s\n", strings.Join(r.MissingColumns, ", "))
 	}
+	if len(r.GeneratedColumns) > 0 {
+		fmt.Fprintf(out, "            generated columns, not replicated, not compared: %s\n", strings.Join(r.GeneratedColumns, ", "))
+	}
 	for _, d := range r.Samples {
 		fmt.Fprintf(out, "            %s\n", d)
 	}

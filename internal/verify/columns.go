@@ -125,6 +125,7 @@ type columnPlan struct {
 	names            []string // report names (the source's) of key then other columns
 	srcConv, dstConv []conv   // per key then other column
 	missing, extra   []string // columns only in the source / only in the target
+	generated        []string // generated source columns the target lacks (not replicated)
 	incompatible     []string // columns whose kinds cannot be compared
 }
 
@@ -188,6 +189,10 @@ func planColumns(src, dst *Table, key []string, targetName func(string) string) 
 			continue
 		}
 		t := match(s.Name)
+		if t == nil && s.Generated {
+			p.generated = append(p.generated, s.Name)
+			continue
+		}
 		if t == nil || used[t.Name] {
 			p.missing = append(p.missing, s.Name)
 			continue

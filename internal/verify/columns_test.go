@@ -29,3 +29,18 @@ func TestPlanColumnsTargetName(t *testing.T) {
 		t.Error("without a target name, the key column order id matched order_id")
 	}
 }
+
+// A generated source column the target lacks is reported apart, not missing; one the
+// target has is compared.
+func TestPlanColumnsGenerated(t *testing.T) {
+	src := &Table{Columns: []Column{{Name: "id", Kind: KindNumber}, {Name: "g", Kind: KindNumber, Nullable: true, Generated: true},
+		{Name: "h", Kind: KindNumber, Nullable: true, Generated: true}}, PrimaryKey: []string{"id"}}
+	dst := &Table{Columns: []Column{{Name: "id", Kind: KindNumber}, {Name: "h", Kind: KindNumber, Nullable: true}}}
+	p, err := planColumns(src, dst, src.PrimaryKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.missing) != 0 || !slices.Equal(p.generated, []string{"g"}) || !slices.Equal(p.dstCols, []string{"h"}) {
+		t.Errorf("plan: missing %v, generated %v, compared %v", p.missing, p.generated, p.dstCols)
+	}
+}

@@ -58,7 +58,8 @@ func (r *pgReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 	}
 	t := &Table{Ref: TableRef{Schema: schema, Name: ref.Name}}
 	rows, err := r.conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
-			format_type(b.oid, NULL), b.typname, b.typtype, b.typcategory, NOT a.attnotnull
+			format_type(b.oid, NULL), b.typname, b.typtype, b.typcategory, NOT a.attnotnull,
+			COALESCE(to_jsonb(a) ->> 'attgenerated', '') <> '' -- attgenerated: Postgres 12+
 		FROM pg_attribute a
 		JOIN pg_type t ON t.oid = a.atttypid
 		JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -70,7 +71,7 @@ func (r *pgReader) Table(ctx context.Context, ref TableRef) (*Table, error) {
 	for rows.Next() {
 		var c Column
 		var typname, typtype, category string
-		if err := rows.Scan(&c.Name, &c.Type, &c.cast, &typname, &typtype, &category, &c.Nullable); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &c.cast, &typname, &typtype, &category, &c.Nullable, &c.Generated); err != nil {
 			return nil, fmt.Errorf("verify: describe postgres table %s: %w", ref, err)
 		}
 		pgKind(&c, typname, typtype, category)

@@ -67,6 +67,10 @@ type Column struct {
 	FloatBits int  // KindFloat: 32 or 64
 	Padded    bool // fixed-width text (CHAR): trailing spaces are not significant
 	Nullable  bool
+	// Generated is a column the database computes (Postgres GENERATED ... STORED):
+	// logical replication does not send it (before Postgres 18), so a target without it
+	// lacks nothing; a target that has it is compared.
+	Generated bool
 
 	// engine specifics, set and read by the Reader that described the column
 	cast string // Postgres: the type key parameters are cast to

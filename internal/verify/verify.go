@@ -103,6 +103,7 @@ type TableReport struct {
 	Missing, Extra, Different int64
 	Samples                   []Diff   // up to Options.Sample differing rows, smallest keys first
 	MissingColumns            []string // source columns the target lacks (not compared)
+	GeneratedColumns          []string // generated source columns the target lacks: not replicated, not compared
 	ExtraColumns              []string // target columns the source lacks
 	IncompatibleColumns       []string // columns whose types cannot be compared: every non-NULL value differs
 	Chunks, Ranges            int      // key-range chunks of the source; ranges hashed, with bisected halves
@@ -283,6 +284,7 @@ func (c *comparer) plan(ctx context.Context, s, d Reader, p Pair, r *TableReport
 	}
 	r.Key, r.Keyless = key, len(key) == 0
 	r.MissingColumns, r.ExtraColumns, r.IncompatibleColumns = plan.missing, plan.extra, plan.incompatible
+	r.GeneratedColumns = plan.generated
 	r.plan, r.srcTable, r.dstTable = plan, st, dt
 	return nil
 }
