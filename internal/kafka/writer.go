@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pierrec/lz4/v4"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 )
@@ -377,7 +376,7 @@ func (w *Writer) requestLen(msgs []kafka.Message, idx []int32) (n int, size int6
 func (w *Writer) buffer(size int64) []byte {
 	need := int(size) + 4 + batchHeaderSize
 	if w.codec == kafka.Lz4 {
-		need = 4 + batchHeaderSize + len(lz4FrameHeader) + lz4.CompressBlockBound(int(size)) + 8
+		need = 4 + batchHeaderSize + len(lz4FrameHeader) + lz4Bound(int(size)) + 8
 	}
 	select {
 	case b := <-w.buffers:
