@@ -21,24 +21,7 @@ func Topic(prefix string, id event.TableID) string {
 }
 
 // topicPart replaces the characters of s that a topic name cannot hold with '_'.
-func topicPart(s string) string {
-	ok := true
-	for i := 0; ok && i < len(s); i++ {
-		ok = isTopicChar(s[i])
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x80 && isTopicChar(byte(r)) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
+func topicPart(s string) string { return replaceInvalid(s, isTopicChar) }
 
 func isTopicChar(c byte) bool { return isNameChar(c) || c == '.' || c == '-' }
 
@@ -68,19 +51,24 @@ func AvroFullName(name string) string {
 // AvroName sanitizes a simple Avro name (a record or field name): every character outside
 // [A-Za-z0-9_] becomes '_', and a leading digit (or an empty name) gets a leading '_'.
 func AvroName(name string) string {
-	ok := name != "" && !isDigit(name[0])
-	for i := 0; ok && i < len(name); i++ {
-		ok = isNameChar(name[i])
+	if name == "" || isDigit(name[0]) {
+		return "_" + replaceInvalid(name, isNameChar)
+	}
+	return replaceInvalid(name, isNameChar)
+}
+
+// replaceInvalid returns s with each character (rune) that valid refuses replaced by '_'.
+func replaceInvalid(s string, valid func(byte) bool) string {
+	ok := true
+	for i := 0; ok && i < len(s); i++ {
+		ok = valid(s[i])
 	}
 	if ok {
-		return name
+		return s
 	}
 	var b strings.Builder
-	if name == "" || isDigit(name[0]) {
-		b.WriteByte('_')
-	}
-	for _, r := range name {
-		if r < 0x80 && isNameChar(byte(r)) {
+	for _, r := range s {
+		if r < 0x80 && valid(byte(r)) {
 			b.WriteRune(r)
 		} else {
 			b.WriteByte('_')
