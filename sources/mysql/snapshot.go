@@ -425,7 +425,11 @@ func keyCondition(c *column, v, op string) (string, error) {
 	if typ != "x" || err != nil {
 		return "", fmt.Errorf("enum key value %q", v)
 	}
-	at, err := c.enumIndex(b)
+	enumIndex, err := enumIndexer(c)
+	if err != nil {
+		return "", err
+	}
+	at, err := enumIndex(b)
 	if err != nil {
 		return "", fmt.Errorf("enum key value: %w", err)
 	}

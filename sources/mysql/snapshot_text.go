@@ -186,8 +186,12 @@ func fieldDecoderFor(c *column, cd codec) (fieldDecoder, error) {
 			labels[i] = e
 		}
 		empty := any("")
+		enumIndex, err := enumIndexer(c)
+		if err != nil {
+			return nil, err
+		}
 		return func(fv *gmysql.FieldValue, rs *rowState) (any, error) {
-			i, err := c.enumIndex(fv.AsString())
+			i, err := enumIndex(fv.AsString())
 			if err != nil || i == 0 {
 				return empty, err
 			}
@@ -252,26 +256,35 @@ func labelText(c *column) (func(b []byte) (string, error), error) {
 	}, nil
 }
 
-// enumIndex is the index of c's ENUM label b (bytes in c's character set): 1 for the
-// first label, 0 for ” when it is not a label (MySQL's value for an invalid one).
-func (c *column) enumIndex(b []byte) (int, error) {
-	s := string(b)
-	if !isASCII(b) || wideCharset(c.charset) {
-		text, err := labelText(c)
-		if err != nil {
-			return 0, err
+// enumIndexer returns what gives the index of c's ENUM label b (bytes in c's character
+// set): 1 for the first label, 0 for the empty string when it is not a label (MySQL's
+// value for an invalid one). The labels' lookup and the character set's decoder are
+// made once, for all of a column's values.
+func enumIndexer(c *column) (func(b []byte) (int, error), error) {
+	text, err := labelText(c)
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[string]int, len(c.elems))
+	for i, e := range c.elems {
+		index[e] = i + 1
+	}
+	wide := wideCharset(c.charset)
+	return func(b []byte) (int, error) {
+		s := string(b)
+		if !isASCII(b) || wide {
+			if s, err = text(b); err != nil {
+				return 0, err
+			}
 		}
-		if s, err = text(b); err != nil {
-			return 0, err
+		if i, ok := index[s]; ok {
+			return i, nil
 		}
-	}
-	if i := slices.Index(c.elems, s); i >= 0 {
-		return i + 1, nil
-	}
-	if s == "" {
-		return 0, nil
-	}
-	return 0, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
+		if s == "" {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("enum value %q is not one of %d values", s, len(c.elems))
+	}, nil
 }
 
 // bytesDecoder copies a binary string; binary(n) (and char(n) of the binary character
