@@ -36,7 +36,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // batchEncoder encodes the record batches of a writer's produce requests. kafka-go's
 // produce request encodes each record through an io.Writer per field and, for lz4,
 // copies the records into pierrec/lz4's frame writer, which then checksums them
-// (xxhash) before compressing: together a fifth of a snapshot's CPU. Here the records
+// (xxhash) before compressing: together about an eighth of a snapshot's CPU, besides
+// the compression itself (a 10M-row Postgres snapshot took 17.4 CPU seconds before
+// this encoder and 15.3 after, pierrec's lz4 still compressing). Here the records
 // are appended to one buffer and lz4 compresses that buffer in place of the copy, with
 // no content checksum (the batch's CRC-32C covers the compressed bytes already). The
 // encoding runs in the writer's goroutine, not in the connection's, so the next

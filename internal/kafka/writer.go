@@ -87,8 +87,8 @@ func Compression(name string) (kafka.Compression, error) {
 // request: a tenth of a snapshot's CPU. Here a call's records are split by partition,
 // each partition's records go out in requests of at most BatchSize records and
 // BatchBytes bytes, one after another, and partitions are written in parallel. Each
-// request's record batch is encoded (and compressed) by this package (batchEncoder, a
-// fifth less CPU than kafka-go's encoding) and sent as a raw record set
+// request's record batch is encoded (and compressed) by this package (see
+// batchEncoder for what that saves) and sent as a raw record set
 // (kafka.Client.RawProduce); the next request of a partition is encoded while the
 // previous one is in flight. The messages' bytes are copied into the batch before
 // WriteMessages returns, so kafka-go never reads them afterwards.
